@@ -1,0 +1,57 @@
+/*
+ * QIOChannelSocket: TCP (IPv4/IPv6) and UNIX stream sockets, with
+ * MSG_ZEROCOPY sends on TCP when the kernel allows it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef IO_CHANNEL_SOCKET_H
+#define IO_CHANNEL_SOCKET_H
+
+#include "io/channel.h"
+#include "io/socket-address.h"
+
+typedef struct QIOChannelSocket QIOChannelSocket;
+
+#define QIO_CHANNEL_SOCKET(ioc) ((QIOChannelSocket *)(ioc))
+#define QIO_CHANNEL_SOCKET_BASE(sioc) ((QIOChannel *)(sioc))
+
+/* True when @ioc is a QIOChannelSocket. */
+bool qio_channel_is_socket(QIOChannel *ioc);
+
+/**
+ * qio_channel_socket_new_fd:
+ * @fd: a connected or listening stream socket; ownership passes to the
+ *      channel (closed by qio_channel_close() or the last unref)
+ *
+ * Wraps @fd.  On connected TCP sockets tries setsockopt(SO_ZEROCOPY) and
+ * sets QIO_CHANNEL_FEATURE_WRITE_ZEROCOPY only if it succeeded.  UNIX
+ * sockets get QIO_CHANNEL_FEATURE_FD_PASS.  All get SHUTDOWN.
+ * Returns NULL with @errp set if @fd is not a socket.
+ */
+QIOChannelSocket *qio_channel_socket_new_fd(int fd, GError **errp);
+
+/* Blocking connect to @addr (every resolved address tried in turn). */
+QIOChannelSocket *qio_channel_socket_connect_sync(const QIOSocketAddress *addr,
+                                                  GError **errp);
+/*
+ * Listen on @addr.  "[::]" listens dual-stack (IPV6_V6ONLY off); port 0
+ * picks a free port (see qio_channel_socket_get_local_address()).  A UNIX
+ * path that exists as a socket is unlinked first.
+ */
+QIOChannelSocket *qio_channel_socket_listen_sync(const QIOSocketAddress *addr,
+                                                 int backlog, GError **errp);
+/*
+ * Accept one connection (blocks unless the listener is non-blocking, in
+ * which case it may return NULL with no error set when none is pending).
+ */
+QIOChannelSocket *qio_channel_socket_accept(QIOChannelSocket *listener,
+                                            GError **errp);
+
+int qio_channel_socket_get_fd(QIOChannelSocket *sioc);
+/* Newly allocated; NULL with @errp set on failure. */
+QIOSocketAddress *qio_channel_socket_get_local_address(QIOChannelSocket *sioc,
+                                                       GError **errp);
+QIOSocketAddress *qio_channel_socket_get_remote_address(QIOChannelSocket *sioc,
+                                                        GError **errp);
+
+#endif /* IO_CHANNEL_SOCKET_H */

@@ -1,0 +1,139 @@
+/*
+ * The migration engine: the interface between the migration control plane
+ * (migration.c: state machine, threads, transports, QMP) and the stream
+ * code (savevm.c, ram.c, multifd*.c) that produces and consumes QEMU 7.2's
+ * wire format.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The control plane owns the channels, the threads and the status; the
+ * engine runs one whole migration on channels it is handed, reports
+ * progress through MigrationCounters and asks the control plane through
+ * hooks whenever the status must change or the VM must stop.
+ */
+#ifndef MIGRATION_ENGINE_H
+#define MIGRATION_ENGINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "io/channel.h"
+#include "qapi/qapi-types.h"
+#include "system/machine.h"
+
+/* Bytes of the multifd initial packet that starts every multifd channel. */
+#define MULTIFD_INIT_PACKET_SIZE 64
+
+/**
+ * MigrationCounters:
+ *
+ * Written by engine threads with atomic operations, read at any time by
+ * query-migrate.  All start at 0 for each migration.
+ */
+typedef struct MigrationCounters {
+    _Atomic uint64_t transferred;     /* bytes written/read on all channels */
+    _Atomic uint64_t precopy_bytes;   /* ... before the VM stopped */
+    _Atomic uint64_t downtime_bytes;  /* ... while the VM was stopped */
+    _Atomic uint64_t multifd_bytes;   /* ... on multifd channels */
+    _Atomic uint64_t normal_pages;    /* pages sent/received in full */
+    _Atomic uint64_t duplicate_pages; /* zero pages (ZERO records) */
+    _Atomic uint64_t remaining;       /* dirty bytes still to send */
+    _Atomic uint64_t dirty_sync_count;
+    _Atomic uint64_t dirty_sync_missed_zero_copy;
+    _Atomic uint64_t dirty_pages_rate; /* pages/s at the last sync */
+    _Atomic uint64_t iterations;       /* PART sections written */
+    _Atomic uint64_t downtime_ms;      /* VM stop to completion */
+    _Atomic uint64_t expected_downtime_ms;
+    _Atomic uint64_t setup_time_ms;
+} MigrationCounters;
+
+/**
+ * MigrationSourceHooks: calls from the engine (on the migration thread)
+ * into the control plane.  All callbacks are mandatory.
+ * @set_status: the engine moved on: ACTIVE after setup, PRE_SWITCHOVER,
+ *     DEVICE.  The control plane records the status and emits MIGRATION.
+ * @pass: a new dirty-sync round started (MIGRATION_PASS), 1-based.
+ * @wait_continue: with pause-before-switchover: block until
+ *     migrate-continue (true) or cancel (false).
+ * @stop_vm: stop the guest for switchover (STOP event); remembers the
+ *     previous run state so that a failure can restore it.
+ * @cancelled: true once migrate_cancel was requested; the engine checks it
+ *     between steps (channel I/O is woken by qio_channel_shutdown()).
+ */
+typedef struct MigrationSourceHooks {
+    void (*set_status)(void *opaque, MigrationStatus status);
+    void (*pass)(void *opaque, uint64_t pass);
+    bool (*wait_continue)(void *opaque);
+    void (*stop_vm)(void *opaque);
+    bool (*cancelled)(void *opaque);
+} MigrationSourceHooks;
+
+typedef struct MigrationSourceParams {
+    MachineState *ms;
+    QIOChannel *main;          /* connected, blocking; not owned */
+    QIOChannel **multifd;      /* connected, blocking; not owned */
+    unsigned int n_multifd;    /* 0: single stream */
+    bool zerocopy;             /* multifd page data with zero copy */
+    bool return_path;
+    bool pause_before_switchover;
+    bool validate_uuid;        /* send configuration/uuid when -uuid set */
+    uint64_t max_bandwidth;    /* bytes/s; 0 = unlimited */
+    uint64_t downtime_limit_ms;
+    MigrationCounters *counters;
+    const MigrationSourceHooks *hooks;
+    void *opaque;              /* passed to every hook */
+} MigrationSourceParams;
+
+/**
+ * migration_source_run:
+ *
+ * Runs a whole outgoing migration on the migration thread: multifd initial
+ * packets, header, RAM setup, iterations, switchover (hooks->stop_vm),
+ * completion, device sections, EOF and vmdesc; with multifd a SYNC round
+ * and (zero copy) a flush of every channel before each RAM EOS.
+ * Returns 0 when everything was written (the caller then closes the
+ * channels and reports COMPLETED), -1 with @errp set otherwise.  Never
+ * touches RAM contents.
+ */
+int migration_source_run(const MigrationSourceParams *p, GError **errp);
+
+typedef struct MigrationIncomingHooks {
+    void (*set_status)(void *opaque, MigrationStatus status);
+    bool (*cancelled)(void *opaque);
+} MigrationIncomingHooks;
+
+typedef struct MigrationIncomingParams {
+    MachineState *ms;
+    QIOChannel *main;          /* not owned */
+    QIOChannel **multifd;      /* index = channel id; not owned */
+    unsigned int n_multifd;    /* 0: single stream */
+    MigrationCounters *counters;
+    const MigrationIncomingHooks *hooks;
+    void *opaque;
+    RunState global_state;     /* out: run state from the globalstate section */
+    bool has_global_state;     /* out */
+} MigrationIncomingParams;
+
+/**
+ * migration_incoming_run:
+ *
+ * Loads a whole stream into the machine's RAM blocks, validating every
+ * field (never writes outside a block).  Returns 0 on success, -1 with
+ * @errp set naming what was wrong ("Illegal RAM offset 1000000", ...).
+ */
+int migration_incoming_run(MigrationIncomingParams *p, GError **errp);
+
+/*
+ * Multifd channel handshake (the 64-byte MultiFDInit packet).  The
+ * control plane calls these right after connecting/accepting a channel.
+ * recv validates magic, version, uuid (against @uuid), and that the id is
+ * < @n_channels, returning it in @id.
+ */
+int multifd_send_initial_packet(QIOChannel *ioc, const uint8_t uuid[16],
+                                uint8_t id, GError **errp);
+int multifd_recv_initial_packet(QIOChannel *ioc, const uint8_t uuid[16],
+                                unsigned int n_channels, uint8_t *id,
+                                GError **errp);
+
+#endif /* MIGRATION_ENGINE_H */
