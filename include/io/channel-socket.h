@@ -26,7 +26,8 @@ bool qio_channel_is_socket(QIOChannel *ioc);
  * Wraps @fd.  On connected TCP sockets tries setsockopt(SO_ZEROCOPY) and
  * sets QIO_CHANNEL_FEATURE_WRITE_ZEROCOPY only if it succeeded.  UNIX
  * sockets get QIO_CHANNEL_FEATURE_FD_PASS.  All get SHUTDOWN.
- * Returns NULL with @errp set if @fd is not a socket.
+ * Returns NULL with @errp set if @fd is not a socket (the caller then
+ * still owns @fd).
  */
 QIOChannelSocket *qio_channel_socket_new_fd(int fd, GError **errp);
 
@@ -53,5 +54,24 @@ QIOSocketAddress *qio_channel_socket_get_local_address(QIOChannelSocket *sioc,
                                                        GError **errp);
 QIOSocketAddress *qio_channel_socket_get_remote_address(QIOChannelSocket *sioc,
                                                         GError **errp);
+
+/*
+ * With auto-disable on, a channel whose last
+ * QIO_CHANNEL_SOCKET_ZEROCOPY_AUTO_DISABLE_FLUSHES flushes in a row all
+ * returned 1 (every send copied by the kernel, e.g. on loopback) stops
+ * passing MSG_ZEROCOPY: zero-copy writes are then plain sends (still
+ * accepted; the buffer-lifetime rule no longer matters), later flushes
+ * return 0 and stats.zerocopy_disabled becomes true.
+ */
+#define QIO_CHANNEL_SOCKET_ZEROCOPY_AUTO_DISABLE_FLUSHES 3
+
+/**
+ * qio_channel_socket_set_zerocopy_auto_disable:
+ *
+ * Opt in (or out) of dropping zero copy after repeated all-copied flushes
+ * (see above).  Off by default.  Call it from the writer thread.
+ */
+void qio_channel_socket_set_zerocopy_auto_disable(QIOChannelSocket *sioc,
+                                                  bool enabled);
 
 #endif /* IO_CHANNEL_SOCKET_H */
