@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Compile the QAPI schema to C.
+
+Usage: qapi-gen.py [-o OUTDIR] [--no-weak-fallbacks] [--deps] SCHEMA
+
+Writes into OUTDIR (default "."): qapi-types.h/.c; see
+docs/devel/qapi.rst for every output and its contents.  A file whose
+content did not change is left alone so that its users are not rebuilt.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from qapi.parser import parse_schema, all_files, QAPIError  # noqa: E402
+from qapi.schema import Schema  # noqa: E402
+from qapi import gen_types  # noqa: E402
+
+
+def outputs(schema, weak_fallbacks):
+    return {
+        'qapi-types.h': gen_types.gen_header(schema),
+        'qapi-types.c': gen_types.gen_source(schema),
+    }
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path, encoding='utf-8') as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    tmp = path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('-o', '--output-dir', default='.')
+    ap.add_argument('--no-weak-fallbacks', action='store_true',
+                    help='emit an empty qapi-commands-unimpl.c: every '
+                         'command handler must then be implemented')
+    ap.add_argument('--deps', action='store_true',
+                    help='print the schema files and exit')
+    ap.add_argument('schema')
+    args = ap.parse_args()
+    try:
+        if args.deps:
+            print('\n'.join(all_files(args.schema)))
+            return 0
+        schema = Schema(parse_schema(args.schema))
+    except QAPIError as e:
+        print('qapi-gen: %s' % e, file=sys.stderr)
+        return 1
+    os.makedirs(args.output_dir, exist_ok=True)
+    for name, text in outputs(schema, not args.no_weak_fallbacks).items():
+        write_if_changed(os.path.join(args.output_dir, name), text)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
