@@ -1,0 +1,307 @@
+/*
+ * Migration over stream sockets (tcp:, unix:), and URI parsing.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Connecting is done here rather than with a plain blocking connect() so
+ * that it can time out (a host that drops SYNs would otherwise hold the
+ * migration thread for minutes) and be cancelled by migrate_cancel: the
+ * socket connects non-blocking while we poll it together with the
+ * migration's wakeup pipe.
+ */
+#include "config-host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "io/channel-socket.h"
+#include "migration/transport.h"
+#include "qapi/error.h"
+
+MigrationTransport *migration_transport_parse(const char *uri, GError **errp)
+{
+    g_autoptr(MigrationTransport) t = g_new0(MigrationTransport, 1);
+
+    if (g_str_has_prefix(uri, "tcp:") || g_str_has_prefix(uri, "unix:")) {
+        t->kind = MIGRATION_TRANSPORT_SOCKET;
+        t->addr = qio_socket_address_parse(uri, errp);
+        if (!t->addr) {
+            return NULL;
+        }
+    } else if (g_str_has_prefix(uri, "exec:")) {
+        t->kind = MIGRATION_TRANSPORT_EXEC;
+        t->command = g_strdup(uri + strlen("exec:"));
+        if (t->command[0] == '\0') {
+            qapi_error_setg(errp, "exec: migration needs a command");
+            return NULL;
+        }
+    } else if (g_str_has_prefix(uri, "fd:")) {
+        qapi_error_setg(errp, "The fd: migration protocol is not supported by "
+                   "zcmig; use tcp:, unix: or exec:");
+        return NULL;
+    } else {
+        qapi_error_setg(errp, "Parameter '%s' expects %s", "uri",
+                   "a valid migration protocol");
+        return NULL;
+    }
+    return g_steal_pointer(&t);
+}
+
+void migration_transport_free(MigrationTransport *t)
+{
+    if (!t) {
+        return;
+    }
+    qio_socket_address_free(t->addr);
+    g_free(t->command);
+    g_free(t);
+}
+
+/*
+ * Wait for @events on @fd, or the wakeup.  Returns 1 when ready, 0 on
+ * timeout, -1 when woken (cancelled).
+ */
+static int migration_socket_poll(int fd, short events, int timeout_ms,
+                                 MigrationWakeup *wakeup)
+{
+    struct pollfd pfd[2] = {
+        { .fd = fd, .events = events },
+        { .fd = wakeup ? wakeup->fds[0] : -1, .events = POLLIN },
+    };
+    gint64 deadline = timeout_ms < 0 ? -1 :
+        g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    for (;;) {
+        int wait = -1;
+        int ret;
+
+        if (deadline >= 0) {
+            gint64 left = deadline - g_get_monotonic_time();
+            if (left <= 0) {
+                return 0;
+            }
+            wait = (int)((left + 999) / 1000);
+        }
+        ret = poll(pfd, wakeup ? 2 : 1, wait);
+        if (ret < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ret < 0) {
+            return 1; /* let the caller's syscall report the error */
+        }
+        if (wakeup && pfd[1].revents) {
+            return -1;
+        }
+        if (ret > 0) {
+            return 1;
+        }
+    }
+}
+
+static int migration_socket_connect_one(int family, const struct sockaddr *sa,
+                                        socklen_t salen, int timeout_ms,
+                                        MigrationWakeup *wakeup,
+                                        const char *what, GError **errp)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int err = 0;
+    socklen_t errlen = sizeof(err);
+    int ret;
+
+    if (fd < 0) {
+        qapi_error_setg(errp, "Failed to create socket for '%s': %s", what,
+                   g_strerror(errno));
+        return -1;
+    }
+    do {
+        ret = connect(fd, sa, salen);
+    } while (ret < 0 && errno == EINTR);
+    if (ret < 0 && errno != EINPROGRESS) {
+        qapi_error_setg(errp, "Failed to connect to '%s': %s", what,
+                   g_strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (ret < 0) {
+        ret = migration_socket_poll(fd, POLLOUT, timeout_ms, wakeup);
+        if (ret == 0) {
+            qapi_error_setg(errp, "Failed to connect to '%s': timed out after "
+                       "%d ms", what, timeout_ms);
+            close(fd);
+            return -1;
+        }
+        if (ret < 0) {
+            qapi_error_setg(errp, "Migration cancelled while connecting to '%s'",
+                       what);
+            close(fd);
+            return -1;
+        }
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0) {
+            err = errno;
+        }
+        if (err) {
+            qapi_error_setg(errp, "Failed to connect to '%s': %s", what,
+                       g_strerror(err));
+            close(fd);
+            return -1;
+        }
+    }
+    /* The migration code wants a blocking channel. */
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+        qapi_error_setg(errp, "Failed to connect to '%s': %s", what,
+                   g_strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+QIOChannel *migration_socket_connect(const QIOSocketAddress *addr,
+                                     const char *name, int timeout_ms,
+                                     MigrationWakeup *wakeup, GError **errp)
+{
+    g_autofree char *what = NULL;
+    QIOChannelSocket *sioc;
+    int fd = -1;
+
+    if (addr->type == QIO_SOCKET_ADDRESS_UNIX) {
+        struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+        what = g_strdup(addr->path);
+        if (strlen(addr->path) >= sizeof(sun.sun_path)) {
+            qapi_error_setg(errp, "UNIX socket path '%s' is too long", addr->path);
+            return NULL;
+        }
+        strcpy(sun.sun_path, addr->path);
+        fd = migration_socket_connect_one(AF_UNIX, (struct sockaddr *)&sun,
+                                          sizeof(sun), timeout_ms, wakeup,
+                                          what, errp);
+    } else {
+        struct addrinfo hints = {
+            .ai_family = AF_UNSPEC,
+            .ai_socktype = SOCK_STREAM,
+        };
+        struct addrinfo *res = NULL, *ai;
+        GError *last = NULL;
+        int rc;
+
+        what = g_strdup_printf("%s:%s", addr->host, addr->port);
+        rc = getaddrinfo(addr->host, addr->port, &hints, &res);
+        if (rc != 0) {
+            qapi_error_setg(errp, "address resolution failed for %s: %s", what,
+                       gai_strerror(rc));
+            return NULL;
+        }
+        for (ai = res; ai; ai = ai->ai_next) {
+            g_clear_error(&last);
+            fd = migration_socket_connect_one(ai->ai_family, ai->ai_addr,
+                                              ai->ai_addrlen, timeout_ms,
+                                              wakeup, what, &last);
+            if (fd >= 0) {
+                break;
+            }
+            if (wakeup && migration_socket_poll(wakeup->fds[0], POLLIN, 0,
+                                                NULL) == 1) {
+                break; /* cancelled: do not try the next address */
+            }
+        }
+        freeaddrinfo(res);
+        if (fd < 0) {
+            if (last) {
+                g_propagate_error(errp, last);
+            } else {
+                qapi_error_setg(errp, "Failed to connect to '%s': no address",
+                           what);
+            }
+            return NULL;
+        }
+        g_clear_error(&last);
+    }
+    if (fd < 0) {
+        return NULL;
+    }
+    sioc = qio_channel_socket_new_fd(fd, errp);
+    if (!sioc) {
+        close(fd);
+        return NULL;
+    }
+    qio_channel_set_name(QIO_CHANNEL_SOCKET_BASE(sioc), name);
+    return QIO_CHANNEL_SOCKET_BASE(sioc);
+}
+
+QIOChannel *migration_socket_listen(const QIOSocketAddress *addr,
+                                    GError **errp)
+{
+    QIOChannelSocket *listener;
+
+    /* Enough backlog for the main channel and 255 multifd channels. */
+    listener = qio_channel_socket_listen_sync(addr, 256, errp);
+    if (!listener) {
+        return NULL;
+    }
+    qio_channel_set_name(QIO_CHANNEL_SOCKET_BASE(listener),
+                         "migration-listener");
+    if (qio_channel_set_blocking(QIO_CHANNEL_SOCKET_BASE(listener), false,
+                                 errp) < 0) {
+        qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(listener));
+        return NULL;
+    }
+    return QIO_CHANNEL_SOCKET_BASE(listener);
+}
+
+QIOChannel *migration_socket_accept(QIOChannel *listener, const char *name,
+                                    int timeout_ms, MigrationWakeup *wakeup,
+                                    GError **errp)
+{
+    QIOChannelSocket *lsioc = QIO_CHANNEL_SOCKET(listener);
+    int lfd = qio_channel_socket_get_fd(lsioc);
+    gint64 deadline = timeout_ms < 0 ? -1 :
+        g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    for (;;) {
+        QIOChannelSocket *sioc;
+        GError *err = NULL;
+        int wait = -1;
+        int ret;
+
+        if (deadline >= 0) {
+            gint64 left = deadline - g_get_monotonic_time();
+            if (left <= 0) {
+                qapi_error_setg(errp, "Timed out after %d ms waiting for the "
+                           "%s connection", timeout_ms, name);
+                return NULL;
+            }
+            wait = (int)((left + 999) / 1000);
+        }
+        ret = migration_socket_poll(lfd, POLLIN, wait, wakeup);
+        if (ret < 0) {
+            qapi_error_setg(errp, "Incoming migration cancelled while waiting for "
+                       "the %s connection", name);
+            return NULL;
+        }
+        if (ret == 0) {
+            continue; /* the deadline check above reports it */
+        }
+        sioc = qio_channel_socket_accept(lsioc, &err);
+        if (err) {
+            g_propagate_error(errp, err);
+            return NULL;
+        }
+        if (!sioc) {
+            continue; /* spurious wakeup: nothing pending */
+        }
+        qio_channel_set_name(QIO_CHANNEL_SOCKET_BASE(sioc), name);
+        if (qio_channel_set_blocking(QIO_CHANNEL_SOCKET_BASE(sioc), true,
+                                     errp) < 0) {
+            qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(sioc));
+            return NULL;
+        }
+        return QIO_CHANNEL_SOCKET_BASE(sioc);
+    }
+}
