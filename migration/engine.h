@@ -69,6 +69,22 @@ typedef struct MigrationSourceHooks {
     bool (*cancelled)(void *opaque);
 } MigrationSourceHooks;
 
+/**
+ * RAMDirtyOps: where pages dirtied during migration come from (dirty
+ * tracking; optional - without it every page is sent exactly once).
+ * @sync: OR into @bmap (one bit per target page of @rb, bit set = dirty)
+ *     every page written since the previous call; return how many bits
+ *     were set, or -1 with @errp set (fails the migration).  Called on the
+ *     migration thread at every dirty-sync round: at setup, whenever the
+ *     remaining amount is below the switchover threshold, and once more
+ *     after the VM was stopped.  The first call should only start
+ *     tracking (every page is already dirty then).
+ */
+typedef struct RAMDirtyOps {
+    int64_t (*sync)(void *opaque, RAMBlock *rb, unsigned long *bmap,
+                    uint64_t npages, GError **errp);
+} RAMDirtyOps;
+
 typedef struct MigrationSourceParams {
     MachineState *ms;
     QIOChannel *main;          /* connected, blocking; not owned */
@@ -83,6 +99,8 @@ typedef struct MigrationSourceParams {
     MigrationCounters *counters;
     const MigrationSourceHooks *hooks;
     void *opaque;              /* passed to every hook */
+    const RAMDirtyOps *dirty_ops; /* optional dirty tracking (NULL: none) */
+    void *dirty_opaque;
 } MigrationSourceParams;
 
 /**
@@ -113,6 +131,10 @@ typedef struct MigrationIncomingParams {
     void *opaque;
     RunState global_state;     /* out: run state from the globalstate section */
     bool has_global_state;     /* out */
+    char *warning;             /* out: non-fatal remark QEMU would print
+                                  ("UUID is received ...", "Expected
+                                  vmdescription section, but got 0");
+                                  g_free() by the caller; NULL if none */
 } MigrationIncomingParams;
 
 /**

@@ -1,0 +1,311 @@
+/*
+ * The migration engine: one whole outgoing or incoming migration on
+ * channels handed over by the control plane.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "migration/engine.h"
+#include "migration/multifd.h"
+#include "migration/qemu-file.h"
+#include "migration/ram.h"
+#include "migration/savevm.h"
+
+/* One iteration step sends for at most this long (QEMU: 50 ms). */
+#define ENGINE_STEP_US (50 * 1000)
+/* Bandwidth is measured, and the rate limit applied, per window. */
+#define ENGINE_WINDOW_US (100 * 1000)
+
+static gint64 now_us(void)
+{
+    return g_get_monotonic_time();
+}
+
+static RunState engine_runstate(MachineState *ms)
+{
+    RunState st;
+
+    g_mutex_lock(&ms->lock);
+    st = ms->runstate;
+    g_mutex_unlock(&ms->lock);
+    return st;
+}
+
+typedef struct SourceRun {
+    const MigrationSourceParams *p;
+    QEMUFile *f;
+    MultiFDSendState *mfd;
+    RAMSaveState *rs;
+    /* Bandwidth window. */
+    gint64 win_start;
+    uint64_t win_transferred;
+    uint64_t win_produced;
+    uint64_t threshold;       /* bytes that fit the downtime limit */
+} SourceRun;
+
+static int source_flush(SourceRun *r, GError **errp)
+{
+    if (qemu_fflush(r->f) < 0) {
+        return qemu_file_get_error(r->f, errp);
+    }
+    return 0;
+}
+
+static uint64_t source_sync(SourceRun *r, GError **errp)
+{
+    uint64_t n = ram_dirty_sync(r->rs, errp);
+
+    if (n) {
+        r->p->hooks->pass(r->p->opaque, n);
+    }
+    return n;
+}
+
+/* Close the bandwidth window when it is over; sleep if over the limit. */
+static void source_window(SourceRun *r)
+{
+    const MigrationSourceParams *p = r->p;
+    MigrationCounters *c = p->counters;
+    gint64 now = now_us();
+    gint64 elapsed = now - r->win_start;
+    uint64_t produced = ram_bytes_produced(r->rs) - r->win_produced;
+
+    if (p->max_bandwidth && elapsed < ENGINE_WINDOW_US &&
+        produced >= p->max_bandwidth / 10) {
+        /* Rate limit: wait out the rest of the window. */
+        g_usleep(ENGINE_WINDOW_US - elapsed);
+        now = now_us();
+        elapsed = now - r->win_start;
+    }
+    if (elapsed >= ENGINE_WINDOW_US) {
+        uint64_t bytes = atomic_load(&c->transferred) - r->win_transferred;
+        double bytes_per_ms = (double)bytes * 1000.0 / elapsed;
+        uint64_t pending = ram_dirty_pending_bytes(r->rs);
+
+        r->threshold = bytes_per_ms * p->downtime_limit_ms;
+        if (bytes_per_ms > 0) {
+            atomic_store(&c->expected_downtime_ms,
+                         (uint64_t)(pending / bytes_per_ms));
+        }
+        r->win_start = now;
+        r->win_transferred = atomic_load(&c->transferred);
+        r->win_produced = ram_bytes_produced(r->rs);
+    }
+}
+
+static int source_iterate(SourceRun *r, GError **errp)
+{
+    const MigrationSourceParams *p = r->p;
+    RAMIterBudget budget = { 0 };
+
+    budget.deadline_us = now_us() + ENGINE_STEP_US;
+    if (p->max_bandwidth) {
+        uint64_t limit = MAX(p->max_bandwidth / 10, 1);
+        uint64_t used = ram_bytes_produced(r->rs) - r->win_produced;
+
+        budget.max_bytes = used < limit ? limit - used : 1;
+    }
+    savevm_put_section_part(r->f, QEMU_VM_SECTION_PART, SAVEVM_ID_RAM);
+    if (ram_save_iterate(r->rs, r->f, &budget, errp) < 0) {
+        return -1;
+    }
+    savevm_put_section_footer(r->f, SAVEVM_ID_RAM);
+    atomic_fetch_add(&p->counters->iterations, 1);
+    if (source_flush(r, errp) < 0) {
+        return -1;
+    }
+    source_window(r);
+    return 0;
+}
+
+static int source_complete(SourceRun *r, GError **errp)
+{
+    const MigrationSourceParams *p = r->p;
+    MigrationCounters *c = p->counters;
+    RunState before = engine_runstate(p->ms);
+    gint64 downtime_start;
+    uint64_t precopy;
+
+    downtime_start = now_us();
+    p->hooks->stop_vm(p->opaque);
+    if (p->pause_before_switchover) {
+        p->hooks->set_status(p->opaque, MIGRATION_STATUS_PRE_SWITCHOVER);
+        if (!p->hooks->wait_continue(p->opaque)) {
+            g_set_error_literal(errp, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                "Migration cancelled");
+            return -1;
+        }
+    }
+    p->hooks->set_status(p->opaque, MIGRATION_STATUS_DEVICE);
+    precopy = atomic_load(&c->transferred);
+    atomic_store(&c->precopy_bytes, precopy);
+
+    if (!source_sync(r, errp)) {
+        return -1;
+    }
+    savevm_put_section_part(r->f, QEMU_VM_SECTION_END, SAVEVM_ID_RAM);
+    if (ram_save_complete(r->rs, r->f, errp) < 0) {
+        return -1;
+    }
+    savevm_put_section_footer(r->f, SAVEVM_ID_RAM);
+    /* No guest clock in a RAM-only machine: send monotonic time. */
+    savevm_put_timer(r->f, g_get_monotonic_time() * 1000,
+                     g_get_monotonic_time() * 1000);
+    savevm_put_globalstate(r->f, RunState_str(before));
+    savevm_put_eof_vmdesc(r->f);
+    if (source_flush(r, errp) < 0) {
+        return -1;
+    }
+    if (p->return_path) {
+        g_autoptr(QEMUFile) rp = qemu_file_new_input(p->main);
+
+        /* The destination answers SHUT once it has loaded everything. */
+        if (savevm_rp_wait_shut(rp, errp) < 0) {
+            return -1;
+        }
+    }
+    atomic_store(&c->downtime_bytes, atomic_load(&c->transferred) - precopy);
+    atomic_store(&c->downtime_ms, (now_us() - downtime_start) / 1000);
+    return 0;
+}
+
+static int source_run(SourceRun *r, GError **errp)
+{
+    const MigrationSourceParams *p = r->p;
+    MachineState *ms = p->ms;
+    gint64 start = now_us();
+
+    savevm_put_header(r->f, ms->machine_type ? ms->machine_type : "none",
+                      p->validate_uuid && ms->has_uuid ? ms->uuid : NULL);
+    if (p->return_path) {
+        savevm_put_open_return_path(r->f, 1);
+    }
+    savevm_put_section_start(r->f, QEMU_VM_SECTION_START, SAVEVM_ID_RAM,
+                             "ram", 0, SAVEVM_RAM_VERSION);
+    if (ram_save_setup(r->rs, r->f, errp) < 0 || !source_sync(r, errp)) {
+        return -1;
+    }
+    savevm_put_section_footer(r->f, SAVEVM_ID_RAM);
+    if (source_flush(r, errp) < 0) {
+        return -1;
+    }
+    atomic_store(&p->counters->setup_time_ms, (now_us() - start) / 1000);
+    p->hooks->set_status(p->opaque, MIGRATION_STATUS_ACTIVE);
+
+    r->win_start = now_us();
+    r->win_transferred = atomic_load(&p->counters->transferred);
+    r->win_produced = ram_bytes_produced(r->rs);
+    for (;;) {
+        if (p->hooks->cancelled(p->opaque)) {
+            g_set_error_literal(errp, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                "Migration cancelled");
+            return -1;
+        }
+        if (ram_dirty_pending_bytes(r->rs) <= r->threshold) {
+            if (!source_sync(r, errp)) {
+                return -1;
+            }
+            if (ram_dirty_pending_bytes(r->rs) <= r->threshold) {
+                break;
+            }
+        }
+        if (source_iterate(r, errp) < 0) {
+            return -1;
+        }
+    }
+    return source_complete(r, errp);
+}
+
+int migration_source_run(const MigrationSourceParams *p, GError **errp)
+{
+    SourceRun r = { .p = p };
+    GError *err = NULL;
+    int ret;
+
+    if (p->n_multifd) {
+        r.mfd = multifd_send_setup(p->multifd, p->n_multifd, p->main,
+                                   p->zerocopy, p->counters, errp);
+        if (!r.mfd) {
+            return -1;
+        }
+    } else if (p->zerocopy) {
+        g_set_error_literal(errp, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "Zero copy only available for non-compressed "
+                            "non-TLS multifd migration");
+        return -1;
+    }
+    r.f = qemu_file_new_output(p->main);
+    qemu_file_set_counters(r.f, &p->counters->transferred, NULL);
+    r.rs = ram_save_new(p->ms->ram_blocks, p->counters, r.mfd, p->dirty_ops,
+                        p->dirty_opaque);
+
+    ret = source_run(&r, &err);
+    if (ret < 0 && r.mfd) {
+        /* A dead multifd channel explains a broken main channel better. */
+        GError *merr = NULL;
+
+        if (multifd_send_get_error(r.mfd, &merr) < 0) {
+            g_clear_error(&err);
+            err = merr;
+        }
+    }
+    multifd_send_cleanup(r.mfd);
+    ram_save_free(r.rs);
+    qemu_file_free(r.f);
+    if (ret < 0) {
+        g_propagate_error(errp, err);
+    }
+    return ret;
+}
+
+int migration_incoming_run(MigrationIncomingParams *p, GError **errp)
+{
+    g_autoptr(QEMUFile) f = qemu_file_new_input(p->main);
+    MultiFDRecvState *mfd = NULL;
+    RAMLoadState rl = { 0 };
+    SaveVMLoadState s = { 0 };
+    GError *err = NULL;
+    int ret;
+
+    qemu_file_set_counters(f, &p->counters->transferred, NULL);
+    if (p->n_multifd) {
+        mfd = multifd_recv_setup(p->multifd, p->n_multifd, p->main,
+                                 p->ms->ram_blocks, p->counters, errp);
+        if (!mfd) {
+            return -1;
+        }
+    }
+    rl.blocks = p->ms->ram_blocks;
+    rl.mfd = mfd;
+    rl.counters = p->counters;
+    s.ms = p->ms;
+    s.f = f;
+    s.rp_ioc = p->main;
+    s.ram = &rl;
+
+    ret = savevm_load(&s, &err);
+    if (ret < 0 && mfd) {
+        GError *merr = NULL;
+
+        if (multifd_recv_get_error(mfd, &merr) < 0) {
+            g_clear_error(&err);
+            err = merr;
+        }
+    }
+    multifd_recv_cleanup(mfd);
+    if (s.rp_open) {
+        /* Tell the source we are done (1: failed); it waits for this. */
+        savevm_rp_send(p->main, MIG_RP_MSG_SHUT, ret < 0, NULL);
+    }
+    p->has_global_state = s.has_global_state;
+    p->global_state = s.global_state;
+    g_free(p->warning);
+    p->warning = g_steal_pointer(&s.warning);
+    savevm_load_state_clear(&s);
+    if (ret < 0) {
+        g_propagate_error(errp, err);
+    }
+    return ret;
+}
