@@ -4,7 +4,9 @@
 
 Usage: qapi-gen.py [-o OUTDIR] [--no-weak-fallbacks] [--deps] SCHEMA
 
-Writes into OUTDIR (default "."): qapi-types.h/.c; see
+Writes into OUTDIR (default "."): qapi-types.h/.c, qapi-json.h/.c,
+qapi-commands.h/.c, qapi-commands-unimpl.c, qapi-events.h/.c,
+qapi-introspect.h/.c; see
 docs/devel/qapi.rst for every output and its contents.  A file whose
 content did not change is left alone so that its users are not rebuilt.
 """
@@ -17,13 +19,24 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from qapi.parser import parse_schema, all_files, QAPIError  # noqa: E402
 from qapi.schema import Schema  # noqa: E402
-from qapi import gen_types  # noqa: E402
+from qapi import gen_types, gen_json, gen_commands  # noqa: E402
+from qapi import gen_events, gen_introspect  # noqa: E402
 
 
 def outputs(schema, weak_fallbacks):
     return {
         'qapi-types.h': gen_types.gen_header(schema),
         'qapi-types.c': gen_types.gen_source(schema),
+        'qapi-json.h': gen_json.gen_header(schema),
+        'qapi-json.c': gen_json.gen_source(schema),
+        'qapi-commands.h': gen_commands.gen_header(schema),
+        'qapi-commands.c': gen_commands.gen_source(schema),
+        'qapi-commands-unimpl.c': gen_commands.gen_unimpl(schema,
+                                                          weak_fallbacks),
+        'qapi-events.h': gen_events.gen_header(schema),
+        'qapi-events.c': gen_events.gen_source(schema),
+        'qapi-introspect.h': gen_introspect.gen_header(schema),
+        'qapi-introspect.c': gen_introspect.gen_source(schema),
     }
 
 

@@ -1,0 +1,172 @@
+/*
+ * QMP command dispatch.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "qapi/qmp-dispatch.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands.h"
+
+const QmpCommand *qmp_find_command(const char *name)
+{
+    const QmpCommand *cmd;
+
+    for (cmd = qmp_commands; cmd->name; cmd++) {
+        if (!strcmp(cmd->name, name)) {
+            return cmd;
+        }
+    }
+    return NULL;
+}
+
+JsonNode *qmp_error_response(const GError *err, JsonNode *id)
+{
+    JsonObject *rsp = json_object_new();
+    JsonObject *error = json_object_new();
+    JsonNode *node;
+
+    json_object_set_string_member(error, "class", qapi_error_class_str(err));
+    json_object_set_string_member(error, "desc", err->message);
+    json_object_set_object_member(rsp, "error", error);
+    if (id) {
+        json_object_set_member(rsp, "id", json_node_copy(id));
+    }
+    node = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(node, rsp);
+    return node;
+}
+
+static bool is_string(JsonNode *node)
+{
+    return JSON_NODE_HOLDS_VALUE(node) &&
+        json_node_get_value_type(node) == G_TYPE_STRING;
+}
+
+/*
+ * Check the envelope in member order, like QEMU: the first offending
+ * member decides the message.  Returns the command name (borrowed).
+ */
+static const char *check_envelope(JsonObject *req, GError **errp)
+{
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *val;
+    const char *exec = NULL;
+
+    json_object_iter_init_ordered(&iter, req);
+    while (json_object_iter_next_ordered(&iter, &name, &val)) {
+        if (!strcmp(name, "execute")) {
+            if (!is_string(val)) {
+                qapi_error_setg(errp,
+                                "QMP input member 'execute' must be a string");
+                return NULL;
+            }
+            exec = json_node_get_string(val);
+        } else if (!strcmp(name, "arguments")) {
+            if (!JSON_NODE_HOLDS_OBJECT(val)) {
+                qapi_error_setg(errp, "QMP input member 'arguments' must be "
+                                "an object");
+                return NULL;
+            }
+        } else if (strcmp(name, "id") != 0) {
+            qapi_error_setg(errp, "QMP input member '%s' is unexpected", name);
+            return NULL;
+        }
+    }
+    if (!exec) {
+        qapi_error_setg(errp, "QMP input lacks member 'execute'");
+    }
+    return exec;
+}
+
+static const QmpCommand *find_allowed(const char *name, bool negotiated,
+                                      GError **errp)
+{
+    const QmpCommand *cmd = qmp_find_command(name);
+    bool is_nego = cmd && !strcmp(name, QMP_NEGOTIATION_COMMAND);
+
+    if (!negotiated && !is_nego) {
+        /* QEMU replaces every CommandNotFound text in this mode. */
+        g_set_error(errp, QAPI_ERROR, QAPI_ERROR_CLASS_COMMAND_NOT_FOUND,
+                    "Expecting capabilities negotiation with "
+                    "'qmp_capabilities'");
+        return NULL;
+    }
+    if (!cmd) {
+        g_set_error(errp, QAPI_ERROR, QAPI_ERROR_CLASS_COMMAND_NOT_FOUND,
+                    "The command %s has not been found", name);
+        return NULL;
+    }
+    if (negotiated && is_nego) {
+        g_set_error(errp, QAPI_ERROR, QAPI_ERROR_CLASS_COMMAND_NOT_FOUND,
+                    "Capabilities negotiation is already complete, command "
+                    "ignored");
+        return NULL;
+    }
+    return cmd;
+}
+
+JsonNode *qmp_dispatch(MachineState *ms, JsonNode *request,
+                       bool *negotiated)
+{
+    g_autoptr(GError) err = NULL;
+    JsonObject *req;
+    JsonNode *id = NULL;
+    JsonNode *args;
+    JsonNode *ret = NULL;
+    const char *name;
+    const QmpCommand *cmd;
+    JsonObject *rsp;
+    JsonNode *node;
+
+    if (!request || !JSON_NODE_HOLDS_OBJECT(request)) {
+        qapi_error_setg(&err, "QMP input must be a JSON object");
+        return qmp_error_response(err, NULL);
+    }
+    req = json_node_get_object(request);
+    id = json_object_get_member(req, "id");
+
+    name = check_envelope(req, &err);
+    if (!name) {
+        return qmp_error_response(err, id);
+    }
+    cmd = find_allowed(name, *negotiated, &err);
+    if (!cmd) {
+        return qmp_error_response(err, id);
+    }
+
+    args = json_object_get_member(req, "arguments");
+    if (args) {
+        args = json_node_ref(args);
+    } else {
+        args = json_node_new(JSON_NODE_OBJECT);
+        json_node_take_object(args, json_object_new());
+    }
+    cmd->fn(ms, args, &ret, &err);
+    json_node_unref(args);
+    if (err) {
+        if (ret) {
+            json_node_unref(ret);
+        }
+        return qmp_error_response(err, id);
+    }
+    if (!strcmp(cmd->name, QMP_NEGOTIATION_COMMAND)) {
+        *negotiated = true;
+    }
+
+    if (!ret) {
+        /* Commands without a result answer {}. */
+        ret = json_node_new(JSON_NODE_OBJECT);
+        json_node_take_object(ret, json_object_new());
+    }
+    rsp = json_object_new();
+    json_object_set_member(rsp, "return", ret);
+    if (id) {
+        json_object_set_member(rsp, "id", json_node_copy(id));
+    }
+    node = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(node, rsp);
+    return node;
+}
