@@ -1,0 +1,395 @@
+/*
+ * Migration control plane: the incoming side.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * migrate-incoming (or -incoming URI) binds the listener or spawns the
+ * exec: command synchronously, so errors reach the caller; one thread
+ * then accepts the main channel, then the multifd channels (each
+ * identified by its initial packet, in any order), and runs the engine.
+ *
+ * Unlike QEMU, a failed incoming migration does not exit the process:
+ * the status becomes failed with an error-desc, the run state stays
+ * inmigrate, and a new migrate-incoming is accepted.
+ */
+#include "config-host.h"
+
+#include <string.h>
+
+#include "io/channel-socket.h"
+#include "migration/migration.h"
+#include "migration/transport.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands.h"
+#include "qapi/qapi-events.h"
+
+void migration_incoming_shutdown(MigrationIncomingState *mis);
+
+MigrationStatus migration_incoming_get_status(MigrationIncomingState *mis)
+{
+    MigrationStatus st;
+
+    g_mutex_lock(&mis->lock);
+    st = mis->status;
+    g_mutex_unlock(&mis->lock);
+    return st;
+}
+
+bool migration_incoming_is_running(MigrationIncomingState *mis)
+{
+    bool r;
+
+    g_mutex_lock(&mis->lock);
+    r = mis->running;
+    g_mutex_unlock(&mis->lock);
+    return r;
+}
+
+/* Called with mis->lock held. */
+static void migration_incoming_set_status_locked(MigrationIncomingState *mis,
+                                                 MigrationStatus st)
+{
+    if (mis->status == st) {
+        return;
+    }
+    mis->status = st;
+    if (mis->events && mis->ms->events) {
+        qapi_event_send_migration(mis->ms->events, st);
+    }
+}
+
+static void migration_incoming_hook_set_status(void *opaque,
+                                               MigrationStatus st)
+{
+    MigrationIncomingState *mis = opaque;
+
+    g_mutex_lock(&mis->lock);
+    migration_incoming_set_status_locked(mis, st);
+    g_mutex_unlock(&mis->lock);
+}
+
+static bool migration_incoming_hook_cancelled(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    bool q;
+
+    g_mutex_lock(&mis->lock);
+    q = mis->quitting;
+    g_mutex_unlock(&mis->lock);
+    return q;
+}
+
+static const MigrationIncomingHooks migration_incoming_hooks = {
+    .set_status = migration_incoming_hook_set_status,
+    .cancelled = migration_incoming_hook_cancelled,
+};
+
+typedef struct MigrationIncomingStart {
+    MigrationIncomingState *mis;
+    unsigned int n_multifd;
+} MigrationIncomingStart;
+
+static void migration_incoming_register(MigrationIncomingState *mis,
+                                        QIOChannel **slot, QIOChannel *ioc)
+{
+    g_mutex_lock(&mis->lock);
+    *slot = ioc;
+    if (mis->quitting) {
+        qio_channel_shutdown(ioc, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
+    }
+    g_mutex_unlock(&mis->lock);
+}
+
+static int migration_incoming_accept_all(MigrationIncomingState *mis,
+                                         unsigned int n_multifd,
+                                         GError **errp)
+{
+    MachineState *ms = mis->ms;
+    QIOChannel *ioc;
+    unsigned int i;
+
+    if (mis->listener) {
+        /* The source connects whenever it likes: no timeout here. */
+        ioc = migration_socket_accept(mis->listener, "migration-main", -1,
+                                      &mis->wakeup, errp);
+        if (!ioc) {
+            return -1;
+        }
+        migration_incoming_register(mis, &mis->main, ioc);
+    }
+    g_mutex_lock(&mis->lock);
+    migration_incoming_set_status_locked(mis, MIGRATION_STATUS_ACTIVE);
+    g_mutex_unlock(&mis->lock);
+
+    for (i = 0; i < n_multifd; i++) {
+        g_autofree char *name = g_strdup_printf("multifd-recv-%u", i);
+        uint8_t id = 0;
+
+        /* ... but once it started, the channels must follow promptly. */
+        ioc = migration_socket_accept(mis->listener, name,
+                                      MIGRATION_CHANNELS_TIMEOUT_MS,
+                                      &mis->wakeup, errp);
+        if (!ioc) {
+            g_prefix_error(errp, "multifd: %u of %u channels connected: ", i,
+                           n_multifd);
+            return -1;
+        }
+        /*
+         * A peer that connects and sends nothing must not hold us
+         * forever.  (A partial packet followed by silence is only ended by
+         * the peer going away or by shutdown; see docs/devel/migration.)
+         */
+        if (qio_channel_wait(ioc, G_IO_IN, MIGRATION_CHANNELS_TIMEOUT_MS) ==
+            0) {
+            qapi_error_setg(errp, "multifd: channel sent no initial packet "
+                       "within %d ms", MIGRATION_CHANNELS_TIMEOUT_MS);
+            qio_channel_unref(ioc);
+            return -1;
+        }
+        if (multifd_recv_initial_packet(ioc, ms->uuid, n_multifd, &id,
+                                        errp) < 0) {
+            qio_channel_unref(ioc);
+            return -1;
+        }
+        if (id >= n_multifd || mis->multifd[id]) {
+            qapi_error_setg(errp, "multifd: received channel id %u twice", id);
+            qio_channel_unref(ioc);
+            return -1;
+        }
+        g_autofree char *idname = g_strdup_printf("multifd-recv-%u", id);
+        qio_channel_set_name(ioc, idname);
+        migration_incoming_register(mis, &mis->multifd[id], ioc);
+    }
+    if (mis->listener) {
+        /* Nobody else may connect now. */
+        QIOChannel *l;
+
+        g_mutex_lock(&mis->lock);
+        l = g_steal_pointer(&mis->listener);
+        g_mutex_unlock(&mis->lock);
+        qio_channel_close(l, NULL);
+        qio_channel_unref(l);
+    }
+    return 0;
+}
+
+static void migration_incoming_close(MigrationIncomingState *mis, bool failed)
+{
+    QIOChannel *main_ioc, *listener;
+    QIOChannel **multifd;
+    unsigned int n, i;
+    GPid pid;
+
+    g_mutex_lock(&mis->lock);
+    main_ioc = g_steal_pointer(&mis->main);
+    listener = g_steal_pointer(&mis->listener);
+    multifd = g_steal_pointer(&mis->multifd);
+    n = mis->n_multifd;
+    mis->n_multifd = 0;
+    pid = mis->child_pid;
+    mis->child_pid = 0;
+    g_mutex_unlock(&mis->lock);
+
+    for (i = 0; i < n; i++) {
+        if (multifd[i]) {
+            qio_channel_close(multifd[i], NULL);
+            qio_channel_unref(multifd[i]);
+        }
+    }
+    g_free(multifd);
+    if (main_ioc) {
+        qio_channel_close(main_ioc, NULL);
+        qio_channel_unref(main_ioc);
+    }
+    if (listener) {
+        qio_channel_close(listener, NULL);
+        qio_channel_unref(listener);
+    }
+    migration_exec_reap(pid, failed);
+}
+
+static gpointer migration_incoming_thread(gpointer opaque)
+{
+    MigrationIncomingStart *st = opaque;
+    MigrationIncomingState *mis = st->mis;
+    MachineState *ms = mis->ms;
+    MigrationIncomingParams p = {
+        .ms = ms,
+        .n_multifd = st->n_multifd,
+        .counters = &mis->counters,
+        .hooks = &migration_incoming_hooks,
+        .opaque = mis,
+    };
+    GError *err = NULL;
+    int ret;
+
+    ret = migration_incoming_accept_all(mis, st->n_multifd, &err);
+    if (ret == 0) {
+        p.main = mis->main;
+        p.multifd = mis->multifd;
+        ret = migration_incoming_run(&p, &err);
+    }
+    migration_incoming_close(mis, ret < 0);
+    /* QEMU only prints these; there is no QMP field for them. */
+    g_free(p.warning);
+
+    if (ret == 0) {
+        /*
+         * QEMU's rule: a guest that was running (or sent no global
+         * state) runs, unless -S asked to stay paused until cont; any
+         * other state is taken over as it is.
+         */
+        if (!p.has_global_state || p.global_state == RUN_STATE_RUNNING) {
+            if (ms->start_paused) {
+                runstate_set(ms, RUN_STATE_PAUSED);
+            } else {
+                vm_start(ms);
+            }
+        } else {
+            runstate_set(ms, p.global_state);
+        }
+    }
+
+    g_mutex_lock(&mis->lock);
+    mis->end_ms = g_get_monotonic_time() / 1000;
+    if (ret == 0) {
+        migration_incoming_set_status_locked(mis, MIGRATION_STATUS_COMPLETED);
+    } else {
+        g_free(mis->error_desc);
+        mis->error_desc = g_strdup(err ? err->message : "unknown error");
+        migration_incoming_set_status_locked(mis, MIGRATION_STATUS_FAILED);
+    }
+    mis->running = false;
+    g_mutex_unlock(&mis->lock);
+
+    g_clear_error(&err);
+    g_free(st);
+    return NULL;
+}
+
+static void migration_incoming_join(MigrationIncomingState *mis)
+{
+    GThread *t;
+
+    g_mutex_lock(&mis->lock);
+    t = g_steal_pointer(&mis->thread);
+    g_mutex_unlock(&mis->lock);
+    if (t) {
+        g_thread_join(t);
+    }
+}
+
+static bool migration_incoming_start(MigrationIncomingState *mis,
+                                     const char *uri, GError **errp)
+{
+    MachineState *ms = mis->ms;
+    MigrationOptions *o = &ms->migration->options;
+    g_autoptr(MigrationTransport) t = NULL;
+    MigrationIncomingStart *st;
+    QIOChannel *listener = NULL, *exec_ioc = NULL;
+    GPid pid = 0;
+    unsigned int n;
+
+    t = migration_transport_parse(uri, errp);
+    if (!t) {
+        return false;
+    }
+    if (o->caps[MIGRATION_CAPABILITY_MULTIFD] &&
+        t->kind != MIGRATION_TRANSPORT_SOCKET) {
+        qapi_error_setg(errp, "multifd is not supported by current protocol");
+        return false;
+    }
+    migration_incoming_join(mis);
+
+    if (t->kind == MIGRATION_TRANSPORT_SOCKET) {
+        listener = migration_socket_listen(t->addr, errp);
+        if (!listener) {
+            return false;
+        }
+    } else {
+        exec_ioc = migration_exec_spawn(t->command, false, &pid, errp);
+        if (!exec_ioc) {
+            return false;
+        }
+    }
+    n = o->caps[MIGRATION_CAPABILITY_MULTIFD] ? o->multifd_channels : 0;
+
+    st = g_new0(MigrationIncomingStart, 1);
+    st->mis = mis;
+    st->n_multifd = n;
+
+    g_mutex_lock(&mis->lock);
+    memset(&mis->counters, 0, sizeof(mis->counters));
+    g_clear_pointer(&mis->error_desc, g_free);
+    g_free(mis->uri);
+    mis->uri = g_strdup(uri);
+    mis->quitting = false;
+    mis->running = true;
+    mis->events = o->caps[MIGRATION_CAPABILITY_EVENTS];
+    mis->listener = listener;
+    mis->main = exec_ioc;
+    mis->child_pid = pid;
+    mis->n_multifd = n;
+    mis->multifd = n ? g_new0(QIOChannel *, n) : NULL;
+    mis->start_ms = g_get_monotonic_time() / 1000;
+    mis->end_ms = 0;
+    mis->status = MIGRATION_STATUS_NONE;
+    /* QEMU sends this one even without the events capability. */
+    mis->status = MIGRATION_STATUS_SETUP;
+    if (ms->events) {
+        qapi_event_send_migration(ms->events, MIGRATION_STATUS_SETUP);
+    }
+    mis->thread = g_thread_new("migration-incoming",
+                               migration_incoming_thread, st);
+    g_mutex_unlock(&mis->lock);
+    return true;
+}
+
+void qmp_migrate_incoming(MachineState *ms, const char *uri, GError **errp)
+{
+    MigrationIncomingState *mis = ms->incoming;
+
+    if (migration_incoming_is_running(mis)) {
+        qapi_error_setg(errp, "The incoming migration has already been started");
+        return;
+    }
+    if (!mis->expected || runstate_get(ms) != RUN_STATE_INMIGRATE) {
+        qapi_error_setg(errp, "'-incoming' was not specified on the command line");
+        return;
+    }
+    migration_incoming_start(mis, uri, errp);
+}
+
+bool migration_incoming_cli(MachineState *ms, const char *uri, GError **errp)
+{
+    MigrationIncomingState *mis = ms->incoming;
+
+    mis->expected = true;
+    runstate_set(ms, RUN_STATE_INMIGRATE);
+    if (g_strcmp0(uri, "defer") == 0) {
+        mis->deferred = true;
+        return true;
+    }
+    return migration_incoming_start(mis, uri, errp);
+}
+
+void migration_incoming_shutdown(MigrationIncomingState *mis)
+{
+    unsigned int i;
+
+    g_mutex_lock(&mis->lock);
+    mis->quitting = true;
+    migration_wakeup_signal(&mis->wakeup);
+    if (mis->main) {
+        qio_channel_shutdown(mis->main, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
+    }
+    for (i = 0; i < mis->n_multifd; i++) {
+        if (mis->multifd && mis->multifd[i]) {
+            qio_channel_shutdown(mis->multifd[i], QIO_CHANNEL_SHUTDOWN_BOTH,
+                                 NULL);
+        }
+    }
+    g_mutex_unlock(&mis->lock);
+    migration_incoming_join(mis);
+    migration_incoming_close(mis, true);
+}

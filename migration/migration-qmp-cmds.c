@@ -1,0 +1,298 @@
+/*
+ * QMP commands of the migration control plane: settings, query-migrate,
+ * and zcmig's RAM helpers (x-zcmig-query-ram-checksum).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config-host.h"
+
+#include <string.h>
+
+#include "migration/migration.h"
+#include "migration/ram.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands.h"
+
+#define QERR_MIGRATION_ACTIVE "There's a migration process in progress"
+
+/* Settings are frozen while either direction runs. */
+static bool migration_settings_frozen(MachineState *ms, GError **errp)
+{
+    if (migration_is_running(ms->migration) ||
+        migration_incoming_is_running(ms->incoming)) {
+        qapi_error_setg(errp, QERR_MIGRATION_ACTIVE);
+        return true;
+    }
+    return false;
+}
+
+void qmp_migrate_set_capabilities(MachineState *ms,
+                                  MigrationCapabilityStatusList *capabilities,
+                                  GError **errp)
+{
+    if (migration_settings_frozen(ms, errp)) {
+        return;
+    }
+    migration_options_set_capabilities(&ms->migration->options, capabilities,
+                                       errp);
+}
+
+MigrationCapabilityStatusList *
+qmp_query_migrate_capabilities(MachineState *ms, GError **errp)
+{
+    return migration_options_query_capabilities(&ms->migration->options);
+}
+
+void qmp_migrate_set_parameters(MachineState *ms, MigrateSetParameters *params,
+                                GError **errp)
+{
+    if (migration_settings_frozen(ms, errp)) {
+        return;
+    }
+    migration_options_set_parameters(&ms->migration->options, params, errp);
+}
+
+MigrationParameters *qmp_query_migrate_parameters(MachineState *ms,
+                                                  GError **errp)
+{
+    return migration_options_query_parameters(&ms->migration->options);
+}
+
+static MigrationStats *migration_ram_stats(MigrationCounters *c,
+                                           uint64_t ram_total,
+                                           int64_t elapsed_ms, bool done)
+{
+    MigrationStats *r = g_new0(MigrationStats, 1);
+    uint64_t transferred = atomic_load(&c->transferred);
+    uint64_t normal = atomic_load(&c->normal_pages);
+
+    r->transferred = (int64_t)transferred;
+    r->total = (int64_t)ram_total;
+    r->remaining = done ? 0 : (int64_t)atomic_load(&c->remaining);
+    r->duplicate = (int64_t)atomic_load(&c->duplicate_pages);
+    r->skipped = 0;
+    r->normal = (int64_t)normal;
+    r->normal_bytes = (int64_t)(normal * TARGET_PAGE_SIZE);
+    r->dirty_pages_rate = done ? 0 :
+                          (int64_t)atomic_load(&c->dirty_pages_rate);
+    if (elapsed_ms > 0) {
+        /* Average over the whole migration, in Mbit/s like QEMU. */
+        r->mbps = ((double)transferred * 8.0) / ((double)elapsed_ms / 1000.0)
+                  / 1000.0 / 1000.0;
+        r->pages_per_second = normal * 1000 / (uint64_t)elapsed_ms;
+    }
+    r->dirty_sync_count = (int64_t)atomic_load(&c->dirty_sync_count);
+    r->postcopy_requests = 0;
+    r->page_size = TARGET_PAGE_SIZE;
+    r->multifd_bytes = atomic_load(&c->multifd_bytes);
+    r->precopy_bytes = atomic_load(&c->precopy_bytes);
+    r->downtime_bytes = atomic_load(&c->downtime_bytes);
+    r->postcopy_bytes = 0;
+    r->dirty_sync_missed_zero_copy =
+        atomic_load(&c->dirty_sync_missed_zero_copy);
+    return r;
+}
+
+static ZeroCopyChannelInfoList *
+migration_zc_list(const QIOChannelZerocopyStats *stats, unsigned int n)
+{
+    ZeroCopyChannelInfoList *head = NULL, **tail = &head;
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        ZeroCopyChannelInfoList *e = g_new0(ZeroCopyChannelInfoList, 1);
+
+        e->value = g_new0(ZeroCopyChannelInfo, 1);
+        e->value->id = i;
+        e->value->queued = stats[i].queued;
+        e->value->completed = stats[i].completed;
+        e->value->copied = stats[i].copied;
+        e->value->bytes = stats[i].bytes;
+        e->value->disabled = stats[i].zerocopy_disabled;
+        *tail = e;
+        tail = &e->next;
+    }
+    return head;
+}
+
+/* The source's view, QEMU 7.2's shape per state.  Called with s->lock. */
+static void migration_fill_source_info(MigrationState *s, MigrationInfo *info)
+{
+    MigrationCounters *c = &s->counters;
+    int64_t now = g_get_monotonic_time() / 1000;
+    int64_t end = s->end_ms ? s->end_ms : now;
+    g_autofree QIOChannelZerocopyStats *live = NULL;
+    const QIOChannelZerocopyStats *zc = s->zc_stats;
+    unsigned int n_zc = s->n_zc_stats;
+    unsigned int i;
+
+    info->has_status = true;
+    info->status = s->status;
+
+    switch (s->status) {
+    case MIGRATION_STATUS_SETUP:
+        info->has_total_time = true;
+        info->total_time = end - s->start_ms;
+        return;
+    case MIGRATION_STATUS_ACTIVE:
+    case MIGRATION_STATUS_CANCELLING:
+    case MIGRATION_STATUS_PRE_SWITCHOVER:
+    case MIGRATION_STATUS_DEVICE:
+        info->has_total_time = true;
+        info->total_time = end - s->start_ms;
+        info->has_expected_downtime = true;
+        info->expected_downtime =
+            (int64_t)atomic_load(&c->expected_downtime_ms);
+        info->has_setup_time = true;
+        info->setup_time = (int64_t)atomic_load(&c->setup_time_ms);
+        info->ram = migration_ram_stats(c, s->ram_total, end - s->start_ms,
+                                        false);
+        break;
+    case MIGRATION_STATUS_COMPLETED:
+        info->has_total_time = true;
+        info->total_time = end - s->start_ms;
+        info->has_downtime = true;
+        info->downtime = (int64_t)atomic_load(&c->downtime_ms);
+        info->has_setup_time = true;
+        info->setup_time = (int64_t)atomic_load(&c->setup_time_ms);
+        info->ram = migration_ram_stats(c, s->ram_total, end - s->start_ms,
+                                        true);
+        break;
+    case MIGRATION_STATUS_FAILED:
+        if (s->error_desc) {
+            info->error_desc = g_strdup(s->error_desc);
+        }
+        break;
+    default:
+        break;
+    }
+
+    /* Per-channel zero copy: live while running, saved afterwards. */
+    if (s->multifd && s->n_multifd) {
+        live = g_new0(QIOChannelZerocopyStats, s->n_multifd);
+        for (i = 0; i < s->n_multifd; i++) {
+            if (s->multifd[i]) {
+                qio_channel_get_zerocopy_stats(s->multifd[i], &live[i]);
+            }
+        }
+        zc = live;
+        n_zc = s->n_multifd;
+    }
+    if (zc && n_zc) {
+        info->zero_copy_channels = migration_zc_list(zc, n_zc);
+    }
+}
+
+MigrationInfo *qmp_query_migrate(MachineState *ms, GError **errp)
+{
+    MigrationInfo *info = g_new0(MigrationInfo, 1);
+    MigrationIncomingState *mis = ms->incoming;
+    MigrationState *s = ms->migration;
+
+    /* Destination first; a source that ever ran overrides (QEMU's order). */
+    g_mutex_lock(&mis->lock);
+    if (mis->status != MIGRATION_STATUS_NONE) {
+        info->has_status = true;
+        info->status = mis->status;
+        if (mis->status == MIGRATION_STATUS_FAILED && mis->error_desc) {
+            info->error_desc = g_strdup(mis->error_desc);
+        }
+    }
+    g_mutex_unlock(&mis->lock);
+
+    g_mutex_lock(&s->lock);
+    if (s->status != MIGRATION_STATUS_NONE) {
+        g_clear_pointer(&info->error_desc, g_free);
+        migration_fill_source_info(s, info);
+    }
+    g_mutex_unlock(&s->lock);
+    return info;
+}
+
+RamBlockChecksumList *qmp_x_zcmig_query_ram_checksum(MachineState *ms,
+                                                     bool has_block,
+                                                     const char *block,
+                                                     GError **errp)
+{
+    RamBlockChecksumList *head = NULL, **tail = &head;
+    guint i;
+
+    if (!has_block) {
+        block = NULL;
+    }
+    if (block && !ram_block_find(ms->ram_blocks, block)) {
+        qapi_error_setg(errp, "RAM block '%s' not found", block);
+        return NULL;
+    }
+    for (i = 0; ms->ram_blocks && i < ms->ram_blocks->len; i++) {
+        RAMBlock *rb = g_ptr_array_index(ms->ram_blocks, i);
+        RamBlockChecksumList *e;
+
+        if (block && strcmp(block, rb->idstr) != 0) {
+            continue;
+        }
+        e = g_new0(RamBlockChecksumList, 1);
+        e->value = g_new0(RamBlockChecksum, 1);
+        e->value->block = g_strdup(rb->idstr);
+        e->value->size = rb->used_length;
+        e->value->checksum = ram_block_checksum(rb);
+        *tail = e;
+        tail = &e->next;
+    }
+    return head;
+}
+
+/* splitmix64: tiny, fast, and good enough for test patterns. */
+static inline uint64_t migration_fill_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void migration_fill_block(RAMBlock *rb, uint64_t seed,
+                                 uint64_t zero_every)
+{
+    uint64_t pages = rb->used_length / TARGET_PAGE_SIZE;
+    uint64_t i, j;
+
+    for (i = 0; i < pages; i++) {
+        uint64_t *page = (uint64_t *)(rb->host + i * TARGET_PAGE_SIZE);
+        /* Depends on seed and page index only: any page is reproducible. */
+        uint64_t state = seed * 0x100000001b3ULL ^ (i + 1);
+
+        if (zero_every && i % zero_every == 0) {
+            memset(page, 0, TARGET_PAGE_SIZE);
+            continue;
+        }
+        for (j = 0; j < TARGET_PAGE_SIZE / sizeof(uint64_t); j++) {
+            page[j] = migration_fill_next(&state);
+        }
+    }
+}
+
+void qmp_x_zcmig_fill_ram(MachineState *ms, bool has_block, const char *block,
+                          bool has_seed, uint64_t seed, bool has_zero_every,
+                          uint64_t zero_every, GError **errp)
+{
+    guint i;
+
+    if (migration_settings_frozen(ms, errp)) {
+        return;
+    }
+    if (has_block && !ram_block_find(ms->ram_blocks, block)) {
+        qapi_error_setg(errp, "RAM block '%s' not found", block);
+        return;
+    }
+    for (i = 0; ms->ram_blocks && i < ms->ram_blocks->len; i++) {
+        RAMBlock *rb = g_ptr_array_index(ms->ram_blocks, i);
+
+        if (has_block && strcmp(block, rb->idstr) != 0) {
+            continue;
+        }
+        migration_fill_block(rb, has_seed ? seed : 1,
+                             has_zero_every ? zero_every : 0);
+    }
+}
