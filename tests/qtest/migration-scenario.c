@@ -1,0 +1,309 @@
+/*
+ * The table-driven migration harness: one function runs any row.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config-host.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "migration-helpers.h"
+
+#define MIG_SEED 0x5eed2026ULL
+
+char *mig_backend_args(MigBackend backend, uint64_t size_kib,
+                       const char *file)
+{
+    switch (backend) {
+    case MIG_BACKEND_FILE:
+        return g_strdup_printf("-m %" PRIu64 "k -object memory-backend-file,"
+                               "id=mem0,size=%" PRIu64 "k,mem-path=%s,"
+                               "share=on -machine memory-backend=mem0",
+                               size_kib, size_kib, file);
+    case MIG_BACKEND_MEMFD:
+        return g_strdup_printf("-m %" PRIu64 "k -object memory-backend-memfd,"
+                               "id=mem0,size=%" PRIu64 "k "
+                               "-machine memory-backend=mem0",
+                               size_kib, size_kib);
+    case MIG_BACKEND_RAM:
+    default:
+        return g_strdup_printf("-m %" PRIu64 "k -object memory-backend-ram,"
+                               "id=mem0,size=%" PRIu64 "k "
+                               "-machine memory-backend=mem0",
+                               size_kib, size_kib);
+    }
+}
+
+static bool mig_have_ipv6(void)
+{
+    struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+                                 .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+    close(fd);
+    return ok;
+}
+
+bool mig_have_zerocopy(void)
+{
+#ifdef CONFIG_MSG_ZEROCOPY
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    ok = setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) == 0;
+    close(fd);
+    return ok;
+#else
+    return false;
+#endif
+}
+
+/* Both calls with the same list: source and destination agree. */
+static void mig_set_caps(MigProc *p, const MigScenario *sc, bool source)
+{
+    g_autoptr(GString) caps = g_string_new("{\"capability\": \"events\", "
+                                           "\"state\": true}");
+
+    if (sc->channels) {
+        g_string_append(caps, ", {\"capability\": \"multifd\", "
+                        "\"state\": true}");
+    }
+    if (sc->return_path) {
+        g_string_append(caps, ", {\"capability\": \"return-path\", "
+                        "\"state\": true}");
+    }
+    if (source && sc->pause_before_switchover) {
+        g_string_append(caps, ", {\"capability\": "
+                        "\"pause-before-switchover\", \"state\": true}");
+    }
+    mig_cmd_ok(p, "{\"execute\": \"migrate-set-capabilities\", "
+               "\"arguments\": {\"capabilities\": [%s]}}", caps->str);
+    if (sc->channels) {
+        mig_cmd_ok(p, "{\"execute\": \"migrate-set-parameters\", "
+                   "\"arguments\": {\"multifd-channels\": %u}}",
+                   sc->channels);
+    }
+}
+
+static char *mig_uri(const MigScenario *sc, bool source, const char *file)
+{
+    static int port;
+
+    switch (sc->transport) {
+    case MIG_TCP4:
+        if (!source) {
+            port = mig_free_port();
+        }
+        return g_strdup_printf("tcp:127.0.0.1:%d", port);
+    case MIG_TCP6:
+        if (!source) {
+            port = mig_free_port();
+            /* the destination listens dual-stack, like libvirt asks */
+            return g_strdup_printf("tcp:[::]:%d", port);
+        }
+        return g_strdup_printf("tcp:[::1]:%d", port);
+    case MIG_UNIX:
+        return g_strdup_printf("unix:%s/mig-%d.sock", mig_tmpdir(),
+                               (int)getpid());
+    case MIG_EXEC:
+    default:
+        return source ? g_strdup_printf("exec:cat > %s", file) :
+                        g_strdup_printf("exec:cat %s", file);
+    }
+}
+
+void mig_run_scenario(const MigScenario *sc)
+{
+    uint64_t pages = sc->size_kib / 4;
+    g_autofree char *src_file = g_strdup_printf("%s/src-ram-%d", mig_tmpdir(),
+                                                (int)getpid());
+    g_autofree char *dst_file = g_strdup_printf("%s/dst-ram-%d", mig_tmpdir(),
+                                                (int)getpid());
+    g_autofree char *stream = g_strdup_printf("%s/stream-%d", mig_tmpdir(),
+                                              (int)getpid());
+    g_autofree char *src_args = NULL, *dst_args = NULL;
+    g_autofree char *src_uri = NULL, *dst_uri = NULL;
+    g_autofree char *src_sum = NULL, *dst_sum = NULL;
+    bool file_backed = sc->backend == MIG_BACKEND_FILE;
+    MigProc *src = NULL, *dst = NULL;
+    uint64_t zero_pages = 0;
+
+    if ((sc->src == MIG_PEER_QEMU || sc->dst == MIG_PEER_QEMU) &&
+        !mig_qemu_binary()) {
+        g_test_skip("qemu-system-x86_64 not found");
+        return;
+    }
+    if (sc->zerocopy && !mig_have_zerocopy()) {
+        g_test_skip("the kernel refuses SO_ZEROCOPY on TCP sockets");
+        return;
+    }
+    if (sc->transport == MIG_TCP6 && !mig_have_ipv6()) {
+        g_test_skip("no IPv6 loopback on this host");
+        return;
+    }
+    g_assert_true(sc->src == MIG_PEER_ZCMIG || file_backed);
+    g_assert_true(sc->dst == MIG_PEER_ZCMIG || file_backed);
+
+    unlink(src_file);
+    unlink(dst_file);
+    if (sc->src == MIG_PEER_QEMU) {
+        /* QEMU's RAM is the file: write the pattern before it starts. */
+        mig_fill_file(src_file, sc->size_kib * 1024, MIG_SEED,
+                      sc->zero_every);
+    }
+
+    src_args = mig_backend_args(sc->backend, sc->size_kib, src_file);
+    dst_args = mig_backend_args(sc->backend, sc->size_kib, dst_file);
+    {
+        g_autofree char *a = g_strdup_printf("%s -incoming defer%s", dst_args,
+                                             sc->dst_paused ? " -S" : "");
+        dst = mig_proc_start("dst", sc->dst == MIG_PEER_QEMU, a);
+    }
+    src = mig_proc_start("src", sc->src == MIG_PEER_QEMU, src_args);
+
+    if (sc->src == MIG_PEER_ZCMIG) {
+        mig_cmd_ok(src, "{\"execute\": \"x-zcmig-fill-ram\", \"arguments\": "
+                   "{\"seed\": %" PRIu64 ", \"zero-every\": %" PRIu64 "}}",
+                   (uint64_t)MIG_SEED, sc->zero_every);
+        src_sum = mig_ram_checksum(src);
+    }
+    if (sc->zero_every) {
+        zero_pages = (pages + sc->zero_every - 1) / sc->zero_every;
+    }
+
+    mig_set_caps(src, sc, true);
+    mig_set_caps(dst, sc, false);
+    if (sc->zerocopy) {
+        if (sc->src == MIG_PEER_QEMU) {
+            mig_cmd_ok(src, "{\"execute\": \"migrate-set-capabilities\", "
+                       "\"arguments\": {\"capabilities\": [{\"capability\": "
+                       "\"zero-copy-send\", \"state\": true}]}}");
+        } else {
+            /* By the parameter name; the capability is its mirror. */
+            mig_cmd_ok(src, "{\"execute\": \"migrate-set-parameters\", "
+                       "\"arguments\": {\"multifd-zerocopy\": true}}");
+        }
+    }
+
+    dst_uri = mig_uri(sc, false, stream);
+    src_uri = mig_uri(sc, true, stream);
+
+    if (sc->transport != MIG_EXEC) {
+        mig_cmd_ok(dst, "{\"execute\": \"migrate-incoming\", \"arguments\": "
+                   "{\"uri\": \"%s\"}}", dst_uri);
+    }
+    mig_cmd_ok(src, "{\"execute\": \"migrate\", \"arguments\": "
+               "{\"uri\": \"%s\"}}", src_uri);
+
+    if (sc->pause_before_switchover) {
+        g_autofree char *st = mig_wait_status(src, MIG_TIMEOUT_MS,
+                                              "pre-switchover", NULL);
+        g_autofree char *rs = NULL;
+
+        mig_wait_migration_event(src, "pre-switchover", MIG_TIMEOUT_MS);
+        rs = mig_run_state(src);
+        g_assert_cmpstr(rs, ==, "finish-migrate");
+        mig_cmd_ok(src, "{\"execute\": \"migrate-continue\", \"arguments\": "
+                   "{\"state\": \"pre-switchover\"}}");
+    }
+    g_free(mig_wait_status(src, MIG_TIMEOUT_MS, "completed", NULL));
+    mig_wait_migration_event(src, "completed", MIG_TIMEOUT_MS);
+
+    if (sc->transport == MIG_EXEC) {
+        mig_cmd_ok(dst, "{\"execute\": \"migrate-incoming\", \"arguments\": "
+                   "{\"uri\": \"%s\"}}", dst_uri);
+    }
+    g_free(mig_wait_status(dst, MIG_TIMEOUT_MS, "completed", NULL));
+    mig_wait_migration_event(dst, "completed", MIG_TIMEOUT_MS);
+
+    /* The same bytes arrived. */
+    if (sc->dst == MIG_PEER_ZCMIG && sc->src == MIG_PEER_ZCMIG) {
+        dst_sum = mig_ram_checksum(dst);
+        g_assert_cmpstr(src_sum, ==, dst_sum);
+    }
+    if (file_backed) {
+        g_assert_true(mig_files_equal(src_file, dst_file));
+    }
+
+    /* Counters (zcmig source): every page exactly once here. */
+    if (sc->src == MIG_PEER_ZCMIG) {
+        g_assert_cmpint(mig_query_ram_int(src, "total"), ==,
+                        (int64_t)sc->size_kib * 1024);
+        g_assert_cmpint(mig_query_ram_int(src, "remaining"), ==, 0);
+        g_assert_cmpint(mig_query_ram_int(src, "duplicate"), ==,
+                        (int64_t)zero_pages);
+        g_assert_cmpint(mig_query_ram_int(src, "normal"), ==,
+                        (int64_t)(pages - zero_pages));
+        g_assert_cmpint(mig_query_ram_int(src, "normal-bytes"), ==,
+                        (int64_t)(pages - zero_pages) * 4096);
+        g_assert_cmpint(mig_query_ram_int(src, "transferred"), >,
+                        (int64_t)(pages - zero_pages) * 4096);
+        if (sc->channels) {
+            g_assert_cmpint(mig_query_ram_int(src, "multifd-bytes"), >=,
+                            (int64_t)(pages - zero_pages) * 4096);
+        } else {
+            g_assert_cmpint(mig_query_ram_int(src, "multifd-bytes"), ==, 0);
+        }
+        if (sc->zerocopy) {
+            int64_t syncs = mig_query_ram_int(src, "dirty-sync-count");
+            int64_t missed = mig_query_ram_int(src,
+                                               "dirty-sync-missed-zero-copy");
+
+            /* Loopback always copies: every flush with sends "missed". */
+            g_assert_cmpint(missed, >, 0);
+            g_assert_cmpint(missed, <=, syncs * (int64_t)sc->channels);
+        } else {
+            g_assert_cmpint(mig_query_ram_int(src,
+                                              "dirty-sync-missed-zero-copy"),
+                            ==, 0);
+        }
+        g_autofree char *rs = mig_run_state(src);
+        g_assert_cmpstr(rs, ==, "postmigrate");
+    }
+    if (sc->dst == MIG_PEER_ZCMIG) {
+        mig_wait_run_state(dst, sc->dst_paused ? "paused" : "running",
+                           MIG_TIMEOUT_MS);
+        if (sc->dst_paused) {
+            mig_cmd_ok(dst, "{\"execute\": \"cont\"}");
+            JsonObject *ev = mig_wait_event(dst, "RESUME", MIG_TIMEOUT_MS);
+            if (ev) {
+                json_object_unref(ev);
+            }
+            mig_wait_run_state(dst, "running", MIG_TIMEOUT_MS);
+        }
+    }
+
+    mig_proc_free(src);
+    mig_proc_free(dst);
+    unlink(src_file);
+    unlink(dst_file);
+    unlink(stream);
+}
+
+static void mig_scenario_test(gconstpointer data)
+{
+    mig_run_scenario(data);
+}
+
+void mig_add_scenarios(const MigScenario *rows, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        g_test_add_data_func(rows[i].path, &rows[i], mig_scenario_test);
+    }
+}
