@@ -299,6 +299,11 @@ int migration_incoming_run(MigrationIncomingParams *p, GError **errp)
         /* Tell the source we are done (1: failed); it waits for this. */
         savevm_rp_send(p->main, MIG_RP_MSG_SHUT, ret < 0, NULL);
     }
+    if (ret < 0 &&
+        qio_channel_has_feature(p->main, QIO_CHANNEL_FEATURE_SHUTDOWN)) {
+        /* Like an exiting QEMU: a source blocked writing must notice. */
+        qio_channel_shutdown(p->main, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
+    }
     p->has_global_state = s.has_global_state;
     p->global_state = s.global_state;
     g_free(p->warning);
