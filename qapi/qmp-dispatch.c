@@ -27,12 +27,13 @@ JsonNode *qmp_error_response(const GError *err, JsonNode *id)
     JsonObject *error = json_object_new();
     JsonNode *node;
 
-    json_object_set_string_member(error, "class", qapi_error_class_str(err));
-    json_object_set_string_member(error, "desc", err->message);
-    json_object_set_object_member(rsp, "error", error);
+    /* Member order as QEMU 7.2 prints it: "id" first in errors. */
     if (id) {
         json_object_set_member(rsp, "id", json_node_copy(id));
     }
+    json_object_set_string_member(error, "class", qapi_error_class_str(err));
+    json_object_set_string_member(error, "desc", err->message);
+    json_object_set_object_member(rsp, "error", error);
     node = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(node, rsp);
     return node;

@@ -88,7 +88,7 @@ const QmpCommand *qmp_find_command(const char *name);
  *
  * Returns: (transfer full) the response object,
  *   {"return": RESULT, "id": ID} or
- *   {"error": {"class": CLASS, "desc": TEXT}, "id": ID};
+ *   {"id": ID, "error": {"class": CLASS, "desc": TEXT}} (QEMU's order);
  *   "id" is a copy of the request's "id" member, present only when the
  *   request had one (and was an object).
  */
