@@ -198,18 +198,23 @@ static int source_run(SourceRun *r, GError **errp)
     r->win_transferred = atomic_load(&p->counters->transferred);
     r->win_produced = ram_bytes_produced(r->rs);
     for (;;) {
+        uint64_t pending;
+
         if (p->hooks->cancelled(p->opaque)) {
             g_set_error_literal(errp, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                 "Migration cancelled");
             return -1;
         }
-        if (ram_dirty_pending_bytes(r->rs) <= r->threshold) {
+        /* QEMU's rule: re-sync below the threshold, then decide. */
+        pending = ram_dirty_pending_bytes(r->rs);
+        if (pending < r->threshold) {
             if (!source_sync(r, errp)) {
                 return -1;
             }
-            if (ram_dirty_pending_bytes(r->rs) <= r->threshold) {
-                break;
-            }
+            pending = ram_dirty_pending_bytes(r->rs);
+        }
+        if (pending == 0 || pending < r->threshold) {
+            break;
         }
         if (source_iterate(r, errp) < 0) {
             return -1;
