@@ -148,9 +148,18 @@ int migration_incoming_run(MigrationIncomingParams *p, GError **errp);
 
 /*
  * Multifd channel handshake (the 64-byte MultiFDInit packet).  The
- * control plane calls these right after connecting/accepting a channel.
- * recv validates magic, version, uuid (against @uuid), and that the id is
- * < @n_channels, returning it in @id.
+ * control plane calls these, never the engine:
+ * - source: connect the main channel first; once that connect completed
+ *   connect the N multifd channels and call multifd_send_initial_packet()
+ *   on each at once (ids 0..N-1, @uuid = ms->uuid, zeros without -uuid -
+ *   QEMU checks it even without validate-uuid); then pass them, in id
+ *   order, to migration_source_run().
+ * - destination: the first accepted connection is the main channel; each
+ *   later one gets multifd_recv_initial_packet() (magic, version, uuid
+ *   against @uuid, id < @n_channels; error texts as QEMU's) and goes to
+ *   multifd[id].  Refusing a duplicate id ("multifd: received id '0'
+ *   already setup'") is the caller's job.  Run migration_incoming_run()
+ *   once all N are there.
  */
 int multifd_send_initial_packet(QIOChannel *ioc, const uint8_t uuid[16],
                                 uint8_t id, GError **errp);

@@ -185,11 +185,14 @@ typedef struct RecordWalk {
 static gsize walk_body(const uint8_t *d, gsize pos, RecordWalk *w)
 {
     for (;;) {
-        uint64_t hdr = GUINT64_FROM_BE(*(const uint64_t *)(d + pos));
-        unsigned int flags = hdr & 0xfff;
+        uint64_t hdr;
+        unsigned int flags;
         gsize start = pos;
         bool named;
 
+        memcpy(&hdr, d + pos, 8);
+        hdr = GUINT64_FROM_BE(hdr);
+        flags = hdr & 0xfff;
         pos += 8;
         if (flags == RAM_SAVE_FLAG_EOS) {
             return pos;
@@ -492,6 +495,60 @@ static void test_return_path_failure(void)
     mt_machine_free(dst);
 }
 
+typedef struct DirtyTracker {
+    unsigned int calls;
+    uint64_t redirtied;
+} DirtyTracker;
+
+/* Second sync (after the VM stopped): pages 3..9 changed meanwhile. */
+static int64_t dt_sync(void *opaque, RAMBlock *rb, unsigned long *bmap,
+                       uint64_t npages, GError **errp)
+{
+    DirtyTracker *dt = opaque;
+
+    if (++dt->calls == 2) {
+        for (uint64_t i = 3; i < 10; i++) {
+            memset(rb->host + i * 4096, 0x40 + i, 4096);
+            bmap[i / (8 * sizeof(long))] |= 1UL << (i % (8 * sizeof(long)));
+            dt->redirtied++;
+        }
+    }
+    return dt->calls == 2 ? 7 : 0;
+}
+
+static const RAMDirtyOps dt_ops = { .sync = dt_sync };
+
+/* Pages dirtied after they were sent go again, in the END section. */
+static void test_dirty_resend(void)
+{
+    MachineState *src = mt_machine_new(RT_PAGES);
+    MachineState *dst = mt_machine_new(RT_PAGES);
+    MigrationSourceParams p = { 0 };
+    MigrationCounters sc = { 0 }, dc = { 0 };
+    DirtyTracker dt = { 0 };
+    MTHooks h = { 0 };
+    g_autoptr(GBytes) stream = NULL;
+    g_autoptr(GError) err = NULL;
+    uint64_t nonzero = mt_fill_pattern(src, 6);
+    const uint8_t *d;
+    gsize len;
+
+    p.dirty_ops = &dt_ops;
+    p.dirty_opaque = &dt;
+    stream = mt_source_to_bytes(src, &p, &sc, &h);
+    d = g_bytes_get_data(stream, &len);
+    g_assert_cmpuint(dt.calls, ==, 2);
+    g_assert_cmpuint(sc.dirty_sync_count, ==, 2);
+    g_assert_cmpuint(sc.normal_pages, ==, nonzero + dt.redirtied);
+    g_assert_cmpint(mt_load_bytes(dst, d, len, &dc, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_same_ram(src, dst);
+    g_assert_cmpuint(mt_ram(dst)->host[5 * 4096], ==, 0x45);
+    g_assert_cmpuint(dc.normal_pages, ==, sc.normal_pages);
+    mt_machine_free(src);
+    mt_machine_free(dst);
+}
+
 static void test_checksum(void)
 {
     MachineState *ms = mt_machine_new(3);
@@ -539,6 +596,7 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/stream/return-path", test_return_path);
     g_test_add_func("/migration/stream/return-path-failure",
                     test_return_path_failure);
+    g_test_add_func("/migration/stream/dirty-resend", test_dirty_resend);
     g_test_add_func("/migration/ram/checksum", test_checksum);
     g_test_add_func("/migration/ram/buffer-is-zero", test_buffer_is_zero);
     return g_test_run();
