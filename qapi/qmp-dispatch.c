@@ -47,23 +47,33 @@ static bool is_string(JsonNode *node)
 
 /*
  * Check the envelope in member order, like QEMU: the first offending
- * member decides the message.  Returns the command name (borrowed).
+ * member decides the message.  Returns the command name (borrowed);
+ * *oob tells whether it came as "exec-oob".
  */
-static const char *check_envelope(JsonObject *req, GError **errp)
+static const char *check_envelope(JsonObject *req, bool allow_oob,
+                                  bool *oob, GError **errp)
 {
     JsonObjectIter iter;
     const char *name;
     JsonNode *val;
     const char *exec = NULL;
+    const char *exec_key = NULL;
 
     json_object_iter_init_ordered(&iter, req);
     while (json_object_iter_next_ordered(&iter, &name, &val)) {
-        if (!strcmp(name, "execute")) {
+        if (!strcmp(name, "execute") ||
+            (allow_oob && !strcmp(name, "exec-oob"))) {
             if (!is_string(val)) {
-                qapi_error_setg(errp,
-                                "QMP input member 'execute' must be a string");
+                qapi_error_setg(errp, "QMP input member '%s' must be a string",
+                                name);
                 return NULL;
             }
+            if (exec_key) {
+                qapi_error_setg(errp, "QMP input member '%s' clashes with "
+                                "'%s'", name, exec_key);
+                return NULL;
+            }
+            exec_key = name;
             exec = json_node_get_string(val);
         } else if (!strcmp(name, "arguments")) {
             if (!JSON_NODE_HOLDS_OBJECT(val)) {
@@ -78,7 +88,9 @@ static const char *check_envelope(JsonObject *req, GError **errp)
     }
     if (!exec) {
         qapi_error_setg(errp, "QMP input lacks member 'execute'");
+        return NULL;
     }
+    *oob = !strcmp(exec_key, "exec-oob");
     return exec;
 }
 
@@ -112,12 +124,19 @@ static const QmpCommand *find_allowed(const char *name, bool negotiated,
 JsonNode *qmp_dispatch(MachineState *ms, JsonNode *request,
                        bool *negotiated)
 {
+    return qmp_dispatch_oob(ms, request, negotiated, false);
+}
+
+JsonNode *qmp_dispatch_oob(MachineState *ms, JsonNode *request,
+                           bool *negotiated, bool allow_oob)
+{
     g_autoptr(GError) err = NULL;
     JsonObject *req;
     JsonNode *id = NULL;
     JsonNode *args;
     JsonNode *ret = NULL;
     const char *name;
+    bool oob = false;
     const QmpCommand *cmd;
     JsonObject *rsp;
     JsonNode *node;
@@ -129,12 +148,16 @@ JsonNode *qmp_dispatch(MachineState *ms, JsonNode *request,
     req = json_node_get_object(request);
     id = json_object_get_member(req, "id");
 
-    name = check_envelope(req, &err);
+    name = check_envelope(req, allow_oob, &oob, &err);
     if (!name) {
         return qmp_error_response(err, id);
     }
     cmd = find_allowed(name, *negotiated, &err);
     if (!cmd) {
+        return qmp_error_response(err, id);
+    }
+    if (oob && !(cmd->flags & QMP_CMD_ALLOW_OOB)) {
+        qapi_error_setg(&err, "The command %s does not support OOB", name);
         return qmp_error_response(err, id);
     }
 

@@ -14,7 +14,10 @@
  *   GenericError    "QMP input member 'execute' must be a string"
  *   GenericError    "QMP input member 'arguments' must be an object"
  *   GenericError    "QMP input member 'X' is unexpected"
- *                   (also for 'exec-oob': zcmig never enables OOB)
+ *                   (also for 'exec-oob' unless OOB was enabled)
+ *   GenericError    "QMP input member 'exec-oob' clashes with 'execute'"
+ *   GenericError    "The command X does not support OOB" (every zcmig
+ *                   command, when OOB is enabled and 'exec-oob' is used)
  *   GenericError    "QMP input lacks member 'execute'"
  *   CommandNotFound "The command X has not been found"
  *   CommandNotFound "Expecting capabilities negotiation with
@@ -94,6 +97,20 @@ const QmpCommand *qmp_find_command(const char *name);
  */
 JsonNode *qmp_dispatch(MachineState *ms, JsonNode *request,
                        bool *negotiated);
+
+/**
+ * qmp_dispatch_oob:
+ * @allow_oob: true once the session enabled the "oob" capability in
+ *     qmp_capabilities; "exec-oob" is then accepted in the envelope.
+ *
+ * Like qmp_dispatch() (which is this with @allow_oob false).  No zcmig
+ * command is allowed out of band, so an "exec-oob" request fails with
+ * "The command X does not support OOB"; this exists so that a monitor
+ * offering "oob" in its greeting, like QEMU 7.2 does, answers as QEMU
+ * does.
+ */
+JsonNode *qmp_dispatch_oob(MachineState *ms, JsonNode *request,
+                           bool *negotiated, bool allow_oob);
 
 /**
  * qmp_error_response:

@@ -213,6 +213,35 @@ static void test_arguments(void)
     run_cases(cases, G_N_ELEMENTS(cases), true);
 }
 
+static void test_oob(void)
+{
+    static const struct {
+        const char *req;
+        const char *rsp;
+    } cases[] = {
+        { "{\"exec-oob\":\"query-status\",\"id\":1}",
+          "{\"id\":1,\"error\":{\"class\":\"GenericError\",\"desc\":"
+          "\"The command query-status does not support OOB\"}}" },
+        { "{\"execute\":\"query-status\",\"exec-oob\":\"stop\"}",
+          GEN("QMP input member 'exec-oob' clashes with 'execute'") },
+        { "{\"exec-oob\":true}",
+          GEN("QMP input member 'exec-oob' must be a string") },
+        { "{\"exec-oob\":\"nope\"}",
+          ERR("CommandNotFound", "The command nope has not been found") },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(JsonNode) in = parse(cases[i].req);
+        g_autofree MachineState *ms = g_new0(MachineState, 1);
+        bool nego = true;
+        g_autoptr(JsonNode) out = qmp_dispatch_oob(ms, in, &nego, true);
+        g_autofree char *got = to_str(out);
+
+        g_assert_cmpstr(got, ==, cases[i].rsp);
+    }
+}
+
 static void test_query_version(void)
 {
     bool nego = true;
@@ -407,6 +436,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qapi/dispatch/envelope", test_envelope);
     g_test_add_func("/qapi/dispatch/negotiation", test_negotiation);
     g_test_add_func("/qapi/dispatch/arguments", test_arguments);
+    g_test_add_func("/qapi/dispatch/oob", test_oob);
     g_test_add_func("/qapi/dispatch/query-version", test_query_version);
     g_test_add_func("/qapi/dispatch/query-commands", test_query_commands);
     g_test_add_func("/qapi/dispatch/query-qmp-schema", test_query_qmp_schema);
