@@ -98,6 +98,8 @@ void mig_fill_file(const char *path, uint64_t size, uint64_t seed,
 /* Compare two files byte for byte (sizes too). */
 bool mig_files_equal(const char *a, const char *b);
 
+/* ::1 can be bound here. */
+bool mig_have_ipv6(void);
 /* setsockopt(SO_ZEROCOPY) works on a TCP socket here. */
 bool mig_have_zerocopy(void);
 

@@ -39,7 +39,7 @@ char *mig_backend_args(MigBackend backend, uint64_t size_kib,
     }
 }
 
-static bool mig_have_ipv6(void)
+bool mig_have_ipv6(void)
 {
     struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
                                  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
