@@ -1,0 +1,123 @@
+/*
+ * Migration through HMP only (human-monitor-command): settings, both
+ * names of the zero-copy switch, migrate -d / migrate_incoming, and
+ * "info migrate" with its zero-copy lines.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config-host.h"
+
+#include <string.h>
+
+#include "migration-helpers.h"
+
+#define RAM_ARGS "-m 32M -object memory-backend-ram,id=mem0,size=32M " \
+                 "-machine memory-backend=mem0"
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle)) {
+        g_error("'%s' not found in:\n%s", needle, hay);
+    }
+}
+
+static char *hmp_ok(MigProc *p, const char *cmd)
+{
+    char *out = mig_hmp(p, cmd);
+
+    if (strstr(out, "Error:")) {
+        g_error("%s: '%s' failed: %s", p->name, cmd, out);
+    }
+    return out;
+}
+
+static void test_hmp_migration(void)
+{
+    g_autofree char *dst_args = g_strdup_printf("%s -incoming defer",
+                                                RAM_ARGS);
+    g_autofree char *out = NULL, *cmd = NULL, *sum = NULL, *dsum = NULL;
+    bool zc = mig_have_zerocopy();
+    int port = mig_free_port();
+    MigProc *src, *dst;
+
+    dst = mig_proc_start("dst", false, dst_args);
+    src = mig_proc_start("src", false, RAM_ARGS);
+    mig_cmd_ok(src, "{\"execute\": \"x-zcmig-fill-ram\", "
+               "\"arguments\": {\"seed\": 3, \"zero-every\": 2}}");
+    sum = mig_ram_checksum(src);
+
+    /* refusals print QEMU's "Error: " line */
+    out = mig_hmp(src, "migrate_set_capability xbzrle on");
+    assert_contains(out, "Error: Capability 'xbzrle' is not supported by "
+                    "zcmig");
+    g_free(out);
+    out = mig_hmp(src, "migrate_set_capability zero-copy-send on");
+    assert_contains(out, "Error: Zero copy only available for "
+                    "non-compressed non-TLS multifd migration");
+    g_free(out);
+    out = mig_hmp(src, "migrate_set_parameter multifd-channels 0");
+    assert_contains(out, "Error: Parameter 'multifd_channels' expects a "
+                    "value between 1 and 255");
+    g_free(out);
+
+    g_free(hmp_ok(src, "migrate_set_capability multifd on"));
+    g_free(hmp_ok(dst, "migrate_set_capability multifd on"));
+    g_free(hmp_ok(src, "migrate_set_parameter multifd-channels 3"));
+    g_free(hmp_ok(dst, "migrate_set_parameter multifd-channels 3"));
+    if (zc) {
+        g_free(hmp_ok(src, "migrate_set_parameter multifd-zerocopy on"));
+        out = hmp_ok(src, "info migrate_capabilities");
+        assert_contains(out, "zero-copy-send: on");
+        assert_contains(out, "multifd: on");
+        g_free(out);
+    }
+    out = hmp_ok(src, "info migrate_parameters");
+    assert_contains(out, "multifd-channels: 3");
+    assert_contains(out, zc ? "multifd-zerocopy: on" :
+                    "multifd-zerocopy: off");
+    assert_contains(out, "max-bandwidth: 134217728 bytes/second");
+    g_free(out);
+    g_free(hmp_ok(src, "migrate_set_parameter max-bandwidth 1G"));
+    out = hmp_ok(src, "info migrate_parameters");
+    assert_contains(out, "max-bandwidth: 1073741824 bytes/second");
+    g_free(out);
+
+    cmd = g_strdup_printf("migrate_incoming tcp:127.0.0.1:%d", port);
+    g_free(hmp_ok(dst, cmd));
+    g_free(cmd);
+    cmd = g_strdup_printf("migrate -d tcp:127.0.0.1:%d", port);
+    g_free(hmp_ok(src, cmd));
+    g_free(mig_wait_status(src, MIG_TIMEOUT_MS, "completed", NULL));
+    g_free(mig_wait_status(dst, MIG_TIMEOUT_MS, "completed", NULL));
+    dsum = mig_ram_checksum(dst);
+    g_assert_cmpstr(dsum, ==, sum);
+
+    out = hmp_ok(src, "info migrate");
+    assert_contains(out, "Migration status: completed");
+    assert_contains(out, "total ram: 32768 kbytes");
+    assert_contains(out, "duplicate: 4096 pages");
+    assert_contains(out, "normal: 4096 pages");
+    assert_contains(out, "normal bytes: 16384 kbytes");
+    if (zc) {
+        /* loopback copies: the fallback line appears */
+        assert_contains(out, "Zero-copy-send fallbacks happened: ");
+        assert_contains(out, "multifd channel 2 zero-copy: ");
+    }
+    g_free(out);
+
+    out = mig_hmp(src, "migrate_continue pre-switchover");
+    assert_contains(out, "Error: Migration not in expected state: completed");
+    g_free(out);
+    /* cancelling a finished migration is a no-op, as in QEMU */
+    g_free(hmp_ok(src, "migrate_cancel"));
+
+    mig_proc_free(src);
+    mig_proc_free(dst);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/migration/hmp/multifd-zero-copy", test_hmp_migration);
+    return g_test_run();
+}
