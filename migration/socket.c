@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -61,6 +63,34 @@ void migration_transport_free(MigrationTransport *t)
     qio_socket_address_free(t->addr);
     g_free(t->command);
     g_free(t);
+}
+
+/*
+ * A peer host that vanishes (power loss, cable) never closes the
+ * connection; without this, a destination reading from it, or a source
+ * whose unacknowledged data sits in the send queue, would wait for hours.
+ * Keepalive probes notice a dead peer after about a minute of silence,
+ * and TCP_USER_TIMEOUT bounds unacknowledged data the same way.  (A peer
+ * that is alive but stopped reading still acknowledges window probes:
+ * only migrate_cancel ends that.)  Best effort: failures are ignored.
+ */
+static void migration_socket_tune(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int one = 1, idle = 30, intvl = 10, cnt = 3;
+    unsigned int user_timeout = 60000;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+        (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+        return;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+               sizeof(user_timeout));
 }
 
 /*
@@ -152,6 +182,7 @@ static int migration_socket_connect_one(int family, const struct sockaddr *sa,
             return -1;
         }
     }
+    migration_socket_tune(fd);
     /* The migration code wants a blocking channel. */
     if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
         qapi_error_setg(errp, "Failed to connect to '%s': %s", what,
@@ -297,6 +328,7 @@ QIOChannel *migration_socket_accept(QIOChannel *listener, const char *name,
             continue; /* spurious wakeup: nothing pending */
         }
         qio_channel_set_name(QIO_CHANNEL_SOCKET_BASE(sioc), name);
+        migration_socket_tune(qio_channel_socket_get_fd(sioc));
         if (qio_channel_set_blocking(QIO_CHANNEL_SOCKET_BASE(sioc), true,
                                      errp) < 0) {
             qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(sioc));
