@@ -260,6 +260,7 @@ static gpointer migration_incoming_thread(gpointer opaque)
         migration_incoming_set_status_locked(mis, MIGRATION_STATUS_FAILED);
     }
     mis->running = false;
+    g_clear_pointer(&mis->listen_addr, qio_socket_address_free);
     g_mutex_unlock(&mis->lock);
 
     g_clear_error(&err);
@@ -327,6 +328,10 @@ static bool migration_incoming_start(MigrationIncomingState *mis,
     mis->running = true;
     mis->events = o->caps[MIGRATION_CAPABILITY_EVENTS];
     mis->listener = listener;
+    qio_socket_address_free(mis->listen_addr);
+    mis->listen_addr = listener ?
+        qio_channel_socket_get_local_address(QIO_CHANNEL_SOCKET(listener),
+                                             NULL) : NULL;
     mis->main = exec_ioc;
     mis->child_pid = pid;
     mis->n_multifd = n;
@@ -392,4 +397,5 @@ void migration_incoming_shutdown(MigrationIncomingState *mis)
     g_mutex_unlock(&mis->lock);
     migration_incoming_join(mis);
     migration_incoming_close(mis, true);
+    g_clear_pointer(&mis->listen_addr, qio_socket_address_free);
 }

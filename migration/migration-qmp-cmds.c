@@ -144,6 +144,7 @@ static void migration_fill_source_info(MigrationState *s, MigrationInfo *info)
             (int64_t)atomic_load(&c->expected_downtime_ms);
         info->has_setup_time = true;
         info->setup_time = (int64_t)atomic_load(&c->setup_time_ms);
+        info->has_ram = true;
         info->ram = migration_ram_stats(c, s->ram_total, end - s->start_ms,
                                         false);
         break;
@@ -154,11 +155,13 @@ static void migration_fill_source_info(MigrationState *s, MigrationInfo *info)
         info->downtime = (int64_t)atomic_load(&c->downtime_ms);
         info->has_setup_time = true;
         info->setup_time = (int64_t)atomic_load(&c->setup_time_ms);
+        info->has_ram = true;
         info->ram = migration_ram_stats(c, s->ram_total, end - s->start_ms,
                                         true);
         break;
     case MIGRATION_STATUS_FAILED:
         if (s->error_desc) {
+            info->has_error_desc = true;
             info->error_desc = g_strdup(s->error_desc);
         }
         break;
@@ -178,6 +181,7 @@ static void migration_fill_source_info(MigrationState *s, MigrationInfo *info)
         n_zc = s->n_multifd;
     }
     if (zc && n_zc) {
+        info->has_zero_copy_channels = true;
         info->zero_copy_channels = migration_zc_list(zc, n_zc);
     }
 }
@@ -190,10 +194,28 @@ MigrationInfo *qmp_query_migrate(MachineState *ms, GError **errp)
 
     /* Destination first; a source that ever ran overrides (QEMU's order). */
     g_mutex_lock(&mis->lock);
+    if (mis->listen_addr) {
+        /* QEMU shows where it listens, with the real port (port 0). */
+        SocketAddressList *l = g_new0(SocketAddressList, 1);
+        SocketAddress *a = g_new0(SocketAddress, 1);
+
+        if (mis->listen_addr->type == QIO_SOCKET_ADDRESS_UNIX) {
+            a->type = SOCKET_ADDRESS_TYPE_UNIX;
+            a->u.q_unix.path = g_strdup(mis->listen_addr->path);
+        } else {
+            a->type = SOCKET_ADDRESS_TYPE_INET;
+            a->u.inet.host = g_strdup(mis->listen_addr->host);
+            a->u.inet.port = g_strdup(mis->listen_addr->port);
+        }
+        l->value = a;
+        info->has_socket_address = true;
+        info->socket_address = l;
+    }
     if (mis->status != MIGRATION_STATUS_NONE) {
         info->has_status = true;
         info->status = mis->status;
         if (mis->status == MIGRATION_STATUS_FAILED && mis->error_desc) {
+            info->has_error_desc = true;
             info->error_desc = g_strdup(mis->error_desc);
         }
     }
@@ -202,6 +224,7 @@ MigrationInfo *qmp_query_migrate(MachineState *ms, GError **errp)
     g_mutex_lock(&s->lock);
     if (s->status != MIGRATION_STATUS_NONE) {
         g_clear_pointer(&info->error_desc, g_free);
+        info->has_error_desc = false;
         migration_fill_source_info(s, info);
     }
     g_mutex_unlock(&s->lock);

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "io/channel.h"
+#include "io/socket-address.h"
 #include "migration/engine.h"
 #include "migration/options.h"
 #include "qapi/qapi-types.h"
@@ -120,6 +121,7 @@ struct MigrationIncomingState {
     char *uri;                    /* current migrate-incoming URI */
 
     QIOChannel *listener;         /* socket transport */
+    QIOSocketAddress *listen_addr;  /* what it listens on (real port) */
     QIOChannel *main;
     QIOChannel **multifd;
     unsigned int n_multifd;

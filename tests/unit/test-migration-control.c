@@ -218,6 +218,8 @@ static char *query_error(Side *s)
 {
     g_autoptr(MigrationInfo) info = qmp_query_migrate(s->ms, NULL);
 
+    /* the JSON output only has what has_* says */
+    g_assert_cmpint(info->has_error_desc, ==, info->error_desc != NULL);
     return g_strdup(info->error_desc);
 }
 
@@ -387,7 +389,9 @@ static void test_ok(gconstpointer data)
     g_assert_true(info->has_status);
     g_assert_cmpint(info->status, ==, MIGRATION_STATUS_COMPLETED);
     g_assert_true(info->has_downtime && info->has_total_time);
+    g_assert_true(info->has_ram);
     g_assert_nonnull(info->ram);
+    g_assert_cmpint(info->has_zero_copy_channels, ==, c->channels > 0);
     g_assert_cmpint(info->ram->normal, ==, (int64_t)nonzero);
     g_assert_cmpint(info->ram->duplicate, ==, (int64_t)(2048 - nonzero));
     g_assert_cmpint(info->ram->total, ==, 2048 * 4096);
@@ -858,6 +862,13 @@ static void test_incoming_twice(void)
     info = qmp_query_migrate(s.ms, NULL);
     g_assert_true(info->has_status);
     g_assert_cmpint(info->status, ==, MIGRATION_STATUS_SETUP);
+    /* where it listens, with the port the kernel picked */
+    g_assert_true(info->has_socket_address);
+    g_assert_cmpint(info->socket_address->value->type, ==,
+                    SOCKET_ADDRESS_TYPE_INET);
+    g_assert_cmpstr(info->socket_address->value->u.inet.host, ==,
+                    "127.0.0.1");
+    g_assert_cmpstr(info->socket_address->value->u.inet.port, !=, "0");
     /* shutdown wakes the thread blocked in accept */
     side_destroy(&s);
 }
