@@ -7,8 +7,7 @@ Usage: qapi-gen.py [-o OUTDIR] [--no-weak-fallbacks] [--deps] SCHEMA
 Writes into OUTDIR (default "."): qapi-types.h/.c, qapi-json.h/.c,
 qapi-commands.h/.c, qapi-commands-unimpl.c, qapi-events.h/.c,
 qapi-introspect.h/.c; see
-docs/devel/qapi.rst for every output and its contents.  A file whose
-content did not change is left alone so that its users are not rebuilt.
+docs/devel/qapi.rst for every output and its contents.
 """
 
 import argparse
@@ -40,13 +39,10 @@ def outputs(schema, weak_fallbacks):
     }
 
 
-def write_if_changed(path, text):
-    try:
-        with open(path, encoding='utf-8') as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
+def write_output(path, text):
+    """Write @path atomically.  Always (re)written, so that its time
+    stamp is newer than the schema's: the build system reruns us when
+    the schema changes and expects fresh outputs."""
     tmp = path + '.tmp'
     with open(tmp, 'w', encoding='utf-8') as f:
         f.write(text)
@@ -73,7 +69,7 @@ def main():
         return 1
     os.makedirs(args.output_dir, exist_ok=True)
     for name, text in outputs(schema, not args.no_weak_fallbacks).items():
-        write_if_changed(os.path.join(args.output_dir, name), text)
+        write_output(os.path.join(args.output_dir, name), text)
     return 0
 
 
