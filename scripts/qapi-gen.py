@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from qapi.parser import parse_schema, all_files, QAPIError  # noqa: E402
