@@ -79,6 +79,9 @@ def gen_header(schema):
              'NULL/0/false; the returned\n * value (transfer full) is '
              'ignored then.  Arguments are borrowed.\n */\n\n')
     for cmd in schema.commands:
+        if not cmd.gen:
+            # 'gen': false: the marshaller is hand-written, no handler.
+            continue
         h.append('/* %s */\n%s;\n\n' % (cmd.name, handler_decl(cmd)))
     h.append('/* Marshallers: JSON arguments in, JSON result out. */\n')
     for cmd in schema.commands:
