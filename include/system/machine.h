@@ -45,6 +45,7 @@ typedef struct MachineState {
     MigrationState *migration;          /* outgoing migration context */
     MigrationIncomingState *incoming;   /* incoming migration context */
     GList *monitors;             /* Monitor *, (main) */
+    void *workloads;             /* guest workloads (system/workload.c) */
 } MachineState;
 
 /* Thread-safe run-state access.  vm_stop/vm_start emit STOP/RESUME. */
