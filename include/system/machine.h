@@ -46,6 +46,11 @@ typedef struct MachineState {
     MigrationIncomingState *incoming;   /* incoming migration context */
     GList *monitors;             /* Monitor *, (main) */
     void *workloads;             /* guest workloads (system/workload.c) */
+
+    /* Extensions (system/): */
+    gint shutdown_requested;     /* atomic; set by machine_request_shutdown */
+    char *incoming_uri;          /* -incoming argument, or NULL (main) */
+    void *monitor_core;          /* MonitorCore *, owner of ms->events */
 } MachineState;
 
 /* Thread-safe run-state access.  vm_stop/vm_start emit STOP/RESUME. */
@@ -59,5 +64,16 @@ void vm_start(MachineState *ms);
 
 /* Ask the main loop to exit (thread-safe). SHUTDOWN is emitted. */
 void machine_request_shutdown(MachineState *ms, bool from_signal);
+
+/**
+ * machine_new:
+ *
+ * Returns: an empty machine (no RAM, run state running, own main
+ * context and loop, no event emitter).  Free with machine_free().
+ */
+MachineState *machine_new(void);
+/* Frees the RAM blocks and the machine; accepts NULL.  Monitors and
+ * migration must already be torn down. */
+void machine_free(MachineState *ms);
 
 #endif /* SYSTEM_MACHINE_H */
