@@ -9,16 +9,21 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
 
-const QmpCommand *qmp_find_command(const char *name)
+static const QmpCommand *find_in(const QmpCommand *cmds, const char *name)
 {
     const QmpCommand *cmd;
 
-    for (cmd = qmp_commands; cmd->name; cmd++) {
+    for (cmd = cmds; cmd->name; cmd++) {
         if (!strcmp(cmd->name, name)) {
             return cmd;
         }
     }
     return NULL;
+}
+
+const QmpCommand *qmp_find_command(const char *name)
+{
+    return find_in(qmp_commands, name);
 }
 
 JsonNode *qmp_error_response(const GError *err, JsonNode *id)
@@ -94,10 +99,11 @@ static const char *check_envelope(JsonObject *req, bool allow_oob,
     return exec;
 }
 
-static const QmpCommand *find_allowed(const char *name, bool negotiated,
+static const QmpCommand *find_allowed(const QmpCommand *cmds,
+                                      const char *name, bool negotiated,
                                       GError **errp)
 {
-    const QmpCommand *cmd = qmp_find_command(name);
+    const QmpCommand *cmd = find_in(cmds, name);
     bool is_nego = cmd && !strcmp(name, QMP_NEGOTIATION_COMMAND);
 
     if (!negotiated && !is_nego) {
@@ -124,11 +130,19 @@ static const QmpCommand *find_allowed(const char *name, bool negotiated,
 JsonNode *qmp_dispatch(MachineState *ms, JsonNode *request,
                        bool *negotiated)
 {
-    return qmp_dispatch_oob(ms, request, negotiated, false);
+    return qmp_dispatch_cmds(qmp_commands, ms, request, negotiated, false);
 }
 
 JsonNode *qmp_dispatch_oob(MachineState *ms, JsonNode *request,
                            bool *negotiated, bool allow_oob)
+{
+    return qmp_dispatch_cmds(qmp_commands, ms, request, negotiated,
+                             allow_oob);
+}
+
+JsonNode *qmp_dispatch_cmds(const QmpCommand *cmds, MachineState *ms,
+                            JsonNode *request, bool *negotiated,
+                            bool allow_oob)
 {
     g_autoptr(GError) err = NULL;
     JsonObject *req;
@@ -152,7 +166,7 @@ JsonNode *qmp_dispatch_oob(MachineState *ms, JsonNode *request,
     if (!name) {
         return qmp_error_response(err, id);
     }
-    cmd = find_allowed(name, *negotiated, &err);
+    cmd = find_allowed(cmds, name, *negotiated, &err);
     if (!cmd) {
         return qmp_error_response(err, id);
     }

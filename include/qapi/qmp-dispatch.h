@@ -113,6 +113,16 @@ JsonNode *qmp_dispatch_oob(MachineState *ms, JsonNode *request,
                            bool *negotiated, bool allow_oob);
 
 /**
+ * qmp_dispatch_cmds:
+ * @cmds: a command table ended by { NULL }, used instead of qmp_commands
+ *
+ * Like qmp_dispatch_oob() with another command table; for tests.
+ */
+JsonNode *qmp_dispatch_cmds(const QmpCommand *cmds, MachineState *ms,
+                            JsonNode *request, bool *negotiated,
+                            bool allow_oob);
+
+/**
  * qmp_error_response:
  * @err: the error (borrowed)
  * @id: (nullable) request id to echo (borrowed; copied)

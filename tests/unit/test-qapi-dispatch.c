@@ -116,23 +116,66 @@ static void test_negotiation(void)
           "{\"id\":\"libvirt-3\",\"error\":{\"class\":\"CommandNotFound\","
           "\"desc\":\"The command nope has not been found\"}}" },
     };
-    bool nego = false;
-    g_autofree char *rsp = NULL;
 
     run_cases(before, G_N_ELEMENTS(before), false);
     run_cases(after, G_N_ELEMENTS(after), true);
+}
 
-    /*
-     * The handler belongs to the monitor (or is still the weak
-     * fallback): whatever it answers, the flag must follow it.
-     */
-    rsp = run("{\"execute\":\"qmp_capabilities\",\"id\":\"a\"}", &nego);
-    if (g_str_has_prefix(rsp, "{\"return\"")) {
-        g_assert_cmpstr(rsp, ==, "{\"return\":{},\"id\":\"a\"}");
-        g_assert_true(nego);
-    } else {
-        g_assert_true(g_str_has_prefix(rsp, "{\"id\":\"a\",\"error\""));
-        g_assert_false(nego);
+/* A negotiation handler we control, to see the flag follow its result. */
+static void fake_capabilities(MachineState *ms, JsonNode *args,
+                              JsonNode **ret, GError **errp)
+{
+    JsonObject *o = json_node_get_object(args);
+
+    if (json_object_has_member(o, "enable")) {
+        qapi_error_setg(errp, "Capability oob not available");
+    }
+}
+
+static void fake_answer(MachineState *ms, JsonNode *args, JsonNode **ret,
+                        GError **errp)
+{
+    *ret = json_node_new(JSON_NODE_VALUE);
+    json_node_set_int(*ret, 42);
+}
+
+static void test_negotiation_flag(void)
+{
+    static const QmpCommand cmds[] = {
+        { "qmp_capabilities", fake_capabilities, 0 },
+        { "answer", fake_answer, 0 },
+        { NULL, NULL, 0 },
+    };
+    static const struct {
+        const char *req;
+        bool nego_before, nego_after;
+        const char *rsp;
+    } steps[] = {
+        { "{\"execute\":\"answer\"}", false, false,
+          ERR("CommandNotFound",
+              "Expecting capabilities negotiation with 'qmp_capabilities'") },
+        { "{\"execute\":\"qmp_capabilities\",\"arguments\":"
+          "{\"enable\":[\"oob\"]}}", false, false,
+          GEN("Capability oob not available") },
+        { "{\"execute\":\"qmp_capabilities\",\"id\":\"libvirt-1\"}",
+          false, true, "{\"return\":{},\"id\":\"libvirt-1\"}" },
+        { "{\"execute\":\"answer\",\"id\":2}", true, true,
+          "{\"return\":42,\"id\":2}" },
+        { "{\"execute\":\"qmp_capabilities\"}", true, true,
+          ERR("CommandNotFound", "Capabilities negotiation is already "
+              "complete, command ignored") },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(steps); i++) {
+        g_autoptr(JsonNode) in = parse(steps[i].req);
+        bool nego = steps[i].nego_before;
+        g_autoptr(JsonNode) out = qmp_dispatch_cmds(cmds, NULL, in, &nego,
+                                                    false);
+        g_autofree char *got = to_str(out);
+
+        g_assert_cmpstr(got, ==, steps[i].rsp);
+        g_assert_true(nego == steps[i].nego_after);
     }
 }
 
@@ -435,6 +478,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qapi/dispatch/envelope", test_envelope);
     g_test_add_func("/qapi/dispatch/negotiation", test_negotiation);
+    g_test_add_func("/qapi/dispatch/negotiation-flag", test_negotiation_flag);
     g_test_add_func("/qapi/dispatch/arguments", test_arguments);
     g_test_add_func("/qapi/dispatch/oob", test_oob);
     g_test_add_func("/qapi/dispatch/query-version", test_query_version);
