@@ -336,7 +336,7 @@ static int monitor_listen_unix(const char *path, GError **errp)
         unlink(path);
     }
     /* Mode 0600 from the start (start-up is single-threaded). */
-    old_umask = umask(0077);
+    old_umask = umask(0177);
     ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     e = errno;
     umask(old_umask);

@@ -240,7 +240,8 @@ static const char *cli_unknown_key(GHashTable *kv, const char *const *known)
     return NULL;
 }
 
-static bool cli_machine(CliOptions *o, const char *arg, GError **errp)
+static bool cli_machine(CliOptions *o, const char *opt, const char *arg,
+                        GError **errp)
 {
     static const char *const known[] = {
         "type", "memory-backend", "accel", NULL
@@ -250,13 +251,13 @@ static bool cli_machine(CliOptions *o, const char *arg, GError **errp)
     const char *v, *bad;
 
     if (!kv) {
-        CLI_ERROR(errp, "machine", arg, "%s", msg);
+        CLI_ERROR(errp, opt, arg, "%s", msg);
         return false;
     }
     v = g_hash_table_lookup(kv, "type");
     if (v) {
         if (strcmp(v, "none") != 0) {
-            CLI_ERROR(errp, "machine", arg,
+            CLI_ERROR(errp, opt, arg,
                       "unsupported machine type '%s' (zcmig only has "
                       "'none')", v);
             return false;
@@ -266,13 +267,13 @@ static bool cli_machine(CliOptions *o, const char *arg, GError **errp)
     }
     bad = cli_unknown_key(kv, known);
     if (bad) {
-        CLI_ERROR(errp, "machine", arg, "Property 'none-machine.%s' not "
+        CLI_ERROR(errp, opt, arg, "Property 'none-machine.%s' not "
                   "found", bad);
         return false;
     }
     v = g_hash_table_lookup(kv, "accel");
     if (v && strcmp(v, "tcg") != 0) {
-        CLI_ERROR(errp, "machine", arg, "accelerator '%s' is not supported "
+        CLI_ERROR(errp, opt, arg, "accelerator '%s' is not supported "
                   "(zcmig runs no guest code; only 'tcg' is accepted)", v);
         return false;
     }
@@ -547,7 +548,7 @@ static bool cli_one(CliOptions *o, const char *opt, const char *arg,
                     GError **errp)
 {
     if (!strcmp(opt, "M") || !strcmp(opt, "machine")) {
-        return cli_machine(o, arg, errp);
+        return cli_machine(o, opt, arg, errp);
     } else if (!strcmp(opt, "m")) {
         return cli_memory(o, arg, errp);
     } else if (!strcmp(opt, "object")) {
