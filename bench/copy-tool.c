@@ -44,6 +44,9 @@
 /* Largest single send()/recv() request. */
 #define COPY_CHUNK (4u << 20)
 
+/* --keep-dst: reuse the destination file (pages already allocated). */
+static bool keep_dst;
+
 typedef struct CopyReport {
     double t_start;   /* monotonic seconds: first connect (sender) */
     double t_end;     /* monotonic seconds: last byte (receiver) */
@@ -168,8 +171,8 @@ static gpointer copy_stream_thread(gpointer opaque)
 static uint8_t *map_file(const char *path, bool create, uint64_t *size,
                          char *err, size_t errlen)
 {
-    int fd = open(path, create ? O_RDWR | O_CREAT | O_TRUNC : O_RDONLY,
-                  0600);
+    int fd = open(path, create ? O_RDWR | O_CREAT | (keep_dst ? 0 : O_TRUNC) :
+                  O_RDONLY, 0600);
     struct stat st;
     void *p;
 
@@ -361,7 +364,9 @@ static int cmd_run(const char *src, const char *dst, unsigned int n,
     waitpid(rpid, &status, 0);
     if (!sr.ok || !rr.ok) {
         fprintf(stderr, "copy-tool: failed: %s\n", sr.ok ? rr.err : sr.err);
-        unlink(dst);
+        if (!keep_dst) {
+            unlink(dst);
+        }
         return 1;
     }
     if (verify) {
@@ -373,7 +378,9 @@ static int cmd_run(const char *src, const char *dst, unsigned int n,
         if (!b || s1 != s2 || memcmp(a, b, size)) {
             fprintf(stderr, "copy-tool: verify failed: %s\n",
                     b ? "contents differ" : err);
-            unlink(dst);
+            if (!keep_dst) {
+                unlink(dst);
+            }
             return 1;
         }
     }
@@ -382,7 +389,9 @@ static int cmd_run(const char *src, const char *dst, unsigned int n,
            "mbps=%.1f src_cpu_s=%.3f dst_cpu_s=%.3f%s\n",
            n, size, wall * 1e3, size * 8 / wall / 1e6, sr.cpu, rr.cpu,
            verify ? " verified=1" : "");
-    unlink(dst);
+    if (!keep_dst) {
+        unlink(dst);
+    }
     return 0;
 }
 
@@ -418,7 +427,7 @@ int main(int argc, char **argv)
     gint streams = 2;
     gchar *src = NULL, *dst = NULL, *size_str = NULL;
     gint64 seed = 1;
-    gboolean verify = FALSE;
+    gboolean verify = FALSE, keep = FALSE;
     GOptionEntry entries[] = {
         { "src", 0, 0, G_OPTION_ARG_FILENAME, &src,
           "run: source file (the RAM to send)", "PATH" },
@@ -428,6 +437,9 @@ int main(int argc, char **argv)
           "run: number of TCP streams (default 2)", "N" },
         { "verify", 0, 0, G_OPTION_ARG_NONE, &verify,
           "run: compare destination with source afterwards", NULL },
+        { "keep-dst", 0, 0, G_OPTION_ARG_NONE, &keep,
+          "run: reuse the destination file and keep it (its pages are "
+          "then already allocated)", NULL },
         { "size", 0, 0, G_OPTION_ARG_STRING, &size_str,
           "gen: size in bytes (suffix K, M, G allowed)", "SIZE" },
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
@@ -450,6 +462,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "copy-tool: need run|gen and --src (see --help)\n");
         return 2;
     }
+    keep_dst = keep;
     if (!strcmp(argv[1], "gen")) {
         char *end = NULL;
         uint64_t size = size_str ? g_ascii_strtoull(size_str, &end, 10) : 0;

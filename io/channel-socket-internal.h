@@ -8,6 +8,8 @@
 #ifndef IO_CHANNEL_SOCKET_INTERNAL_H
 #define IO_CHANNEL_SOCKET_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "io/channel-socket.h"
 
 struct QIOChannelSocket {
@@ -16,6 +18,8 @@ struct QIOChannelSocket {
     int family;          /* AF_INET, AF_INET6 or AF_UNIX */
     bool listening;
     char *unlink_path;   /* UNIX listener we bound: removed on close */
+    /* readv waits for the whole request (MSG_WAITALL) when blocking */
+    _Atomic bool recv_waitall;
 
     /*
      * Zero-copy state.  zc_lock protects everything below; it is never

@@ -13,6 +13,7 @@
 #include "config-host.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -270,7 +271,7 @@ ssize_t qio_channel_socket_writev_zerocopy(QIOChannel *ioc,
     QIOChannelSocket *sioc = QIO_CHANNEL_SOCKET(ioc);
     struct msghdr msg = {
         .msg_iov = (struct iovec *)iov,
-        .msg_iovlen = niov,
+        .msg_iovlen = MIN(niov, (size_t)IOV_MAX), /* a short write */
     };
     int flags = MSG_NOSIGNAL;
     bool retried = false;
@@ -278,7 +279,7 @@ ssize_t qio_channel_socket_writev_zerocopy(QIOChannel *ioc,
     ssize_t ret;
     int err = 0;
 
-    for (i = 0; i < niov; i++) {
+    for (i = 0; i < msg.msg_iovlen; i++) {
         total += iov[i].iov_len;
     }
     if (!total) {
@@ -307,13 +308,18 @@ ssize_t qio_channel_socket_writev_zerocopy(QIOChannel *ioc,
 
             /*
              * Pinned pages or option memory ran out: release what the
-             * kernel has finished with and try once more.  Only a
-             * blocking channel may wait for a completion here.
+             * kernel has finished with and try once more.  A blocking
+             * channel waits for every outstanding send (reaping just the
+             * first completion may free too little); a non-blocking one
+             * only takes what is already there.
              */
             retried = true;
             g_mutex_lock(&sioc->zc_lock);
             sioc->zc.enobufs_retries++;
-            r = zc_reap(sioc, ioc->blocking, errp);
+            do {
+                r = zc_reap(sioc, ioc->blocking, errp);
+            } while (r == 0 && ioc->blocking &&
+                     sioc->zc.completed < sioc->zc.queued);
             g_mutex_unlock(&sioc->zc_lock);
             if (r < 0) {
                 err = 0;

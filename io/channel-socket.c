@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -460,7 +461,7 @@ static ssize_t qio_channel_socket_writev(QIOChannel *ioc,
     QIOChannelSocket *sioc = QIO_CHANNEL_SOCKET(ioc);
     struct msghdr msg = {
         .msg_iov = (struct iovec *)iov,
-        .msg_iovlen = niov,
+        .msg_iovlen = MIN(niov, (size_t)IOV_MAX), /* a short write */
     };
     g_autofree char *control = NULL;
     ssize_t ret;
@@ -563,17 +564,21 @@ static ssize_t qio_channel_socket_readv(QIOChannel *ioc,
     } control;
     struct msghdr msg = {
         .msg_iov = (struct iovec *)iov,
-        .msg_iovlen = niov,
+        .msg_iovlen = MIN(niov, (size_t)IOV_MAX),
     };
     bool want_fds = fds || nfds;
+    int flags = 0;
     ssize_t ret;
 
     if (want_fds) {
         msg.msg_control = control.buf;
         msg.msg_controllen = sizeof(control.buf);
+        flags |= MSG_CMSG_CLOEXEC;
+    } else if (ioc->blocking && sioc->recv_waitall) {
+        flags |= MSG_WAITALL;
     }
     for (;;) {
-        ret = recvmsg(sioc->fd, &msg, want_fds ? MSG_CMSG_CLOEXEC : 0);
+        ret = recvmsg(sioc->fd, &msg, flags);
         if (ret >= 0) {
             break;
         }
@@ -592,6 +597,12 @@ static ssize_t qio_channel_socket_readv(QIOChannel *ioc,
         return -1;
     }
     return ret;
+}
+
+void qio_channel_socket_set_recv_waitall(QIOChannelSocket *sioc,
+                                         bool enabled)
+{
+    sioc->recv_waitall = enabled;
 }
 
 static int qio_channel_socket_set_blocking(QIOChannel *ioc, bool enabled,

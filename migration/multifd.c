@@ -7,10 +7,16 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "io/channel-socket.h"
 #include "migration/multifd.h"
 #include "migration/ram.h"
 
 #define MULTIFD_INIT_MAGIC_OFF 0
+/*
+ * With zero copy, flush after this many zero-copy packets, a few times
+ * at the start (see multifd_send_packet()).
+ */
+#define MULTIFD_ZC_PROBE_SENDS 8
 
 G_STATIC_ASSERT(sizeof(MultiFDPacket) == MULTIFD_PACKET_HEADER_SIZE);
 
@@ -103,7 +109,8 @@ struct MultiFDSendState {
     unsigned int next;
 
     GMutex lock;
-    GCond cond;             /* a channel went idle, synced, or failed */
+    GCond cond;             /* a channel took a job, synced, or failed */
+    bool main_waiting;      /* the migration thread waits on cond */
     uint64_t packet_num;
     bool quit;
     bool failed;
@@ -202,6 +209,22 @@ static int multifd_send_packet(MultiFDSendChannel *c, bool sync,
     atomic_fetch_add(&s->counters->multifd_bytes,
                      MULTIFD_PACKET_HEADER_SIZE + c->payload);
 
+    if (!sync && c->zc_probes_left &&
+        ++c->zc_probe_sends >= MULTIFD_ZC_PROBE_SENDS) {
+        /*
+         * Probe early whether the kernel really avoids the copy: the
+         * channel's auto-disable decides after a few all-copied flushes,
+         * and waiting for the SYNC flushes would send the first ~100 MiB
+         * the expensive way on loopback.  Not a sync point: a result of 1
+         * is not a missed zero-copy sync.
+         */
+        c->zc_probe_sends = 0;
+        c->zc_probes_left--;
+        if (qio_channel_flush_zerocopy(c->ioc, errp) < 0) {
+            g_prefix_error(errp, "zero-copy flush failed: ");
+            return -1;
+        }
+    }
     if (sync && s->zerocopy) {
         /* Everything this thread queued is in the kernel: reap it. */
         int r = qio_channel_flush_zerocopy(c->ioc, errp);
@@ -217,6 +240,14 @@ static int multifd_send_packet(MultiFDSendChannel *c, bool sync,
     return 0;
 }
 
+/* Wake the migration thread if it waits for us.  Lock held. */
+static void multifd_send_kick_main_locked(MultiFDSendState *s)
+{
+    if (s->main_waiting) {
+        g_cond_signal(&s->cond);
+    }
+}
+
 static gpointer multifd_send_thread(gpointer opaque)
 {
     MultiFDSendChannel *c = opaque;
@@ -225,20 +256,34 @@ static gpointer multifd_send_thread(gpointer opaque)
     g_mutex_lock(&s->lock);
     for (;;) {
         GError *err = NULL;
+        MultiFDPages *tmp;
         bool sync;
         uint64_t pn;
         int r;
 
-        while (!c->pending_job && !c->pending_sync && !s->quit &&
+        while (!c->has_next && !c->pending_sync && !s->quit &&
                !s->failed) {
+            c->waiting = true;
             g_cond_wait(&c->cond, &s->lock);
+            c->waiting = false;
         }
         if (s->quit || s->failed) {
             break;
         }
         /* Pages queued before the SYNC go first. */
-        sync = !c->pending_job;
-        pn = sync ? c->sync_packet_num : c->job_packet_num;
+        sync = !c->has_next;
+        if (sync) {
+            pn = c->sync_packet_num;
+        } else {
+            /* Take the queued job; its slot is free for the next one. */
+            tmp = c->pages;
+            c->pages = c->next;
+            c->next = tmp;
+            c->next->num = 0;
+            c->has_next = false;
+            pn = c->next_packet_num;
+            multifd_send_kick_main_locked(s);
+        }
         g_mutex_unlock(&s->lock);
 
         r = multifd_send_packet(c, sync, pn, &err);
@@ -251,11 +296,8 @@ static gpointer multifd_send_thread(gpointer opaque)
         }
         if (sync) {
             c->pending_sync = false;
-        } else {
-            c->pending_job = false;
-            c->pages->num = 0;
+            multifd_send_kick_main_locked(s);
         }
-        g_cond_broadcast(&s->cond);
     }
     g_mutex_unlock(&s->lock);
     return NULL;
@@ -301,10 +343,25 @@ MultiFDSendState *multifd_send_setup(QIOChannel **chans, unsigned int n,
         c->ioc = qio_channel_ref(chans[i]);
         c->packet = g_new0(MultiFDPacket, 1);
         c->pages = g_new0(MultiFDPages, 1);
+        c->next = g_new0(MultiFDPages, 1);
         g_cond_init(&c->cond);
         if (s->ops->send_setup && s->ops->send_setup(c, errp) < 0) {
             multifd_send_cleanup(s);
             return NULL;
+        }
+    }
+    for (unsigned int i = 0; zerocopy && i < n; i++) {
+        /*
+         * A channel whose zero-copy sends all come back copied by the
+         * kernel (always on loopback) pays for pinning and completion
+         * notices and saves nothing: let it fall back to plain sends
+         * (query-migrate shows zero-copy-channels[].disabled).
+         */
+        if (qio_channel_is_socket(chans[i])) {
+            qio_channel_socket_set_zerocopy_auto_disable(
+                QIO_CHANNEL_SOCKET(chans[i]), true);
+            s->ch[i].zc_probes_left =
+                QIO_CHANNEL_SOCKET_ZEROCOPY_AUTO_DISABLE_FLUSHES;
         }
     }
     for (unsigned int i = 0; i < n; i++) {
@@ -315,7 +372,7 @@ MultiFDSendState *multifd_send_setup(QIOChannel **chans, unsigned int n,
     return s;
 }
 
-/* Hand the current batch to an idle channel. */
+/* Queue the current batch on a channel with a free job slot. */
 static int multifd_send_batch(MultiFDSendState *s, GError **errp)
 {
     MultiFDSendChannel *c = NULL;
@@ -329,10 +386,11 @@ static int multifd_send_batch(MultiFDSendState *s, GError **errp)
             g_mutex_unlock(&s->lock);
             return r;
         }
+        /* Round robin over the channels whose queue slot is free. */
         for (unsigned int k = 0; k < s->n; k++) {
             MultiFDSendChannel *cand = &s->ch[(s->next + k) % s->n];
 
-            if (!cand->pending_job && !cand->pending_sync) {
+            if (!cand->has_next && !cand->pending_sync) {
                 c = cand;
                 s->next = (c->id + 1) % s->n;
                 break;
@@ -341,15 +399,19 @@ static int multifd_send_batch(MultiFDSendState *s, GError **errp)
         if (c) {
             break;
         }
+        s->main_waiting = true;
         g_cond_wait(&s->cond, &s->lock);
+        s->main_waiting = false;
     }
-    tmp = c->pages;
-    c->pages = s->batch;
+    tmp = c->next;
+    c->next = s->batch;
     s->batch = tmp;
     s->batch->num = 0;
-    c->job_packet_num = s->packet_num++;
-    c->pending_job = true;
-    g_cond_signal(&c->cond);
+    c->next_packet_num = s->packet_num++;
+    c->has_next = true;
+    if (c->waiting) {
+        g_cond_signal(&c->cond);
+    }
     g_mutex_unlock(&s->lock);
     return 0;
 }
@@ -384,7 +446,9 @@ int multifd_send_sync(MultiFDSendState *s, GError **errp)
     for (unsigned int i = 0; i < s->n; i++) {
         s->ch[i].pending_sync = true;
         s->ch[i].sync_packet_num = s->packet_num++;
-        g_cond_signal(&s->ch[i].cond);
+        if (s->ch[i].waiting) {
+            g_cond_signal(&s->ch[i].cond);
+        }
     }
     do {
         busy = false;
@@ -398,7 +462,9 @@ int multifd_send_sync(MultiFDSendState *s, GError **errp)
             return r;
         }
         if (busy) {
+            s->main_waiting = true;
             g_cond_wait(&s->cond, &s->lock);
+            s->main_waiting = false;
         }
     } while (busy);
     g_mutex_unlock(&s->lock);
@@ -440,6 +506,7 @@ void multifd_send_cleanup(MultiFDSendState *s)
         g_cond_clear(&c->cond);
         g_free(c->packet);
         g_free(c->pages);
+        g_free(c->next);
         qio_channel_unref(c->ioc);
     }
     g_free(s->ch);
@@ -649,6 +716,11 @@ MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
         c->state = s;
         c->id = i;
         c->ioc = qio_channel_ref(chans[i]);
+        if (qio_channel_is_socket(c->ioc)) {
+            /* Every read asks for exactly what it needs: wait for all. */
+            qio_channel_socket_set_recv_waitall(QIO_CHANNEL_SOCKET(c->ioc),
+                                                true);
+        }
         if (s->ops->recv_setup && s->ops->recv_setup(c, errp) < 0) {
             multifd_recv_cleanup(s);
             return NULL;
@@ -729,6 +801,10 @@ void multifd_recv_cleanup(MultiFDRecvState *s)
         }
         if (s->ops->recv_cleanup) {
             s->ops->recv_cleanup(c);
+        }
+        if (qio_channel_is_socket(c->ioc)) {
+            qio_channel_socket_set_recv_waitall(QIO_CHANNEL_SOCKET(c->ioc),
+                                                false);
         }
         qio_channel_unref(c->ioc);
     }

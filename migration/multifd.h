@@ -12,8 +12,9 @@
  * there.
  *
  * Source: the migration thread fills a batch of up to 128 pages of one
- * block and hands it to an idle channel thread by swapping page arrays
- * (no copy, one lock round trip per packet).  Channel threads write the
+ * block and queues it on a channel thread (each holds the packet it is
+ * sending plus one queued) by swapping page arrays: no copy, one lock
+ * round trip per packet, and a wake-up only when the other side sleeps.  Channel threads write the
  * header with a normal copy and the pages straight from guest RAM, with
  * MSG_ZEROCOPY when enabled; at each SYNC they flush the zero-copy
  * completions.
@@ -80,11 +81,22 @@ typedef struct MultiFDSendChannel {
     unsigned int iovcnt;
     uint64_t payload;            /* page bytes in iov[1..] */
     void *method_data;
+    /* Early zero-copy probe flushes still to do, sends since the last. */
+    unsigned int zc_probes_left;
+    unsigned int zc_probe_sends;
 
-    /* Protected by the state lock. */
-    bool pending_job;
+    /*
+     * Protected by the state lock.  A channel holds up to two jobs: the
+     * one it is sending (pages) and the next one (next, valid when
+     * has_next), so that it never waits for the migration thread between
+     * packets.  Sleepers announce themselves (waiting) so that nobody
+     * pays for a wake-up system call when the other side is busy.
+     */
+    MultiFDPages *next;
+    bool has_next;
     bool pending_sync;
-    uint64_t job_packet_num;
+    bool waiting;                /* in g_cond_wait(&cond) */
+    uint64_t next_packet_num;
     uint64_t sync_packet_num;
     GCond cond;
 } MultiFDSendChannel;

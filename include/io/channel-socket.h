@@ -74,4 +74,20 @@ QIOSocketAddress *qio_channel_socket_get_remote_address(QIOChannelSocket *sioc,
 void qio_channel_socket_set_zerocopy_auto_disable(QIOChannelSocket *sioc,
                                                   bool enabled);
 
+/**
+ * qio_channel_socket_set_recv_waitall:
+ *
+ * Opt in (or out) of MSG_WAITALL reads: while the channel is blocking,
+ * each readv (without fd passing) returns only when the whole request
+ * was received, or at end of stream, on shutdown, on a signal or on an
+ * error - with a short count in those cases, as before.  Meant for
+ * readers that always ask for exactly the bytes they need (multifd page
+ * data): a large read then costs one system call and fewer wake-ups
+ * instead of one per arriving chunk.  Never use it on a channel whose
+ * reader asks for "whatever is available" (a buffered stream), which
+ * would then wait for more data than the peer sends.  Off by default.
+ */
+void qio_channel_socket_set_recv_waitall(QIOChannelSocket *sioc,
+                                         bool enabled);
+
 #endif /* IO_CHANNEL_SOCKET_H */
