@@ -146,7 +146,7 @@ static void hmp_info_ramblock(Monitor *mon, MachineState *ms,
 
 const HMPCommand hmp_cmds[] = {
     { "cont|c", "", "resume emulation", hmp_cont, 0 },
-    { "help|?", "[cmd]", "show the help", hmp_help, 1 },
+    { "help|?", "[cmd]", "show the help", hmp_help, -1 },
     { "info", "[subcommand]", "show various information about the system "
       "state", hmp_info, -1 },
     { "quit|q", "", "quit the emulator", hmp_quit, 0 },
