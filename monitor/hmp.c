@@ -225,6 +225,7 @@ void hmp_info(Monitor *mon, MachineState *ms, const char *args)
     const char *rest;
     g_autofree char *item = hmp_first_word(args, &rest);
     g_autofree char *sub_args = g_strstrip(g_strdup(rest));
+    g_autofree char *help_name = NULL;
     const HMPCommand *cmd;
 
     if (!*item) {
@@ -236,7 +237,8 @@ void hmp_info(Monitor *mon, MachineState *ms, const char *args)
         monitor_printf(mon, "unknown command: 'info %s'\n", item);
         return;
     }
-    hmp_run(mon, cmd, item, sub_args);
+    help_name = g_strdup_printf("info %s", item);
+    hmp_run(mon, cmd, help_name, sub_args);
 }
 
 void hmp_help(Monitor *mon, MachineState *ms, const char *args)
