@@ -687,13 +687,13 @@ const char *qmp_zcmig_binary(void)
 const char *qmp_qemu_binary(void)
 {
     static char *found;    /* test-process cache, filled once */
+    static bool looked;
     const char *b = g_getenv("QEMU_BINARY");
 
-    if (b) {
-        return b;
-    }
-    if (!found) {
-        found = g_find_program_in_path("qemu-system-x86_64");
+    if (!looked) {
+        /* An explicit QEMU_BINARY that does not exist means "none". */
+        found = g_find_program_in_path(b ? b : "qemu-system-x86_64");
+        looked = true;
     }
     return found;
 }

@@ -188,7 +188,8 @@ typedef struct QmpVM {
 
 /* $ZCMIG_BINARY, or "zcmig" next to the test's build dir. */
 const char *qmp_zcmig_binary(void);
-/* $QEMU_BINARY or qemu-system-x86_64 from PATH; NULL if absent. */
+/* $QEMU_BINARY or qemu-system-x86_64 from PATH (resolved to a full
+ * path); NULL if absent. */
 const char *qmp_qemu_binary(void);
 
 /**
