@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "migration/dirty-tracking-int.h"
 
@@ -125,6 +126,16 @@ static bool dirty_tracker_start_block(DirtyTracker *dt, DirtyBlock *b,
         b->method = DIRTY_TRACK_UFFD_ASYNC;
         return true;
     case DIRTY_TRACK_AUTO:
+        if ((uintptr_t)b->rb->host % (uintptr_t)getpagesize() ||
+            b->rb->used_length % (uint64_t)getpagesize()) {
+            /*
+             * Not a page-aligned mapping (only test harnesses build such
+             * blocks from malloc): nothing can protect it.  Real blocks
+             * are always mmap()ed.
+             */
+            b->method = DIRTY_TRACK_NONE;
+            return true;
+        }
         /* Prefer the kernel's atomic collect-and-reprotect. */
         if (dirty_tracker_start_uffd(dt, b, NULL)) {
             b->method = DIRTY_TRACK_UFFD_ASYNC;

@@ -12,6 +12,7 @@
 #include "migration/qemu-file.h"
 #include "migration/ram.h"
 #include "migration/savevm.h"
+#include "system/workload.h"
 
 /* One iteration step sends for at most this long (QEMU: 50 ms). */
 #define ENGINE_STEP_US (50 * 1000)
@@ -43,6 +44,11 @@ typedef struct SourceRun {
     uint64_t win_transferred;
     uint64_t win_produced;
     uint64_t threshold;       /* bytes that fit the downtime limit */
+    /* Dirty-rate period (QEMU: at least 1 s between evaluations). */
+    gint64 period_start;
+    uint64_t period_pages;    /* ram_dirty_synced_pages() at its start */
+    uint64_t period_xfer;     /* transferred at its start */
+    unsigned int dirty_high;  /* periods in a row above the trigger */
 } SourceRun;
 
 static int source_flush(SourceRun *r, GError **errp)
@@ -53,11 +59,72 @@ static int source_flush(SourceRun *r, GError **errp)
     return 0;
 }
 
+/* QEMU's mig_throttle_guest_down(): start, or step up the throttle. */
+static void source_throttle_down(SourceRun *r, uint64_t dirty,
+                                 uint64_t trigger)
+{
+    const MigrationSourceParams *p = r->p;
+    unsigned int cur = cpu_throttle_get_percentage(p->ms);
+    unsigned int next;
+
+    if (!cur) {
+        next = p->cpu_throttle_initial;
+    } else if (p->cpu_throttle_tailslow && dirty) {
+        /* Step only as far as needed to bring dirty below the trigger. */
+        double now_run = 100 - cur;
+        double ideal = now_run * ((double)trigger / dirty);
+        unsigned int inc = MIN((unsigned int)(now_run - ideal),
+                               p->cpu_throttle_increment);
+
+        next = MIN(cur + MAX(inc, 1u), p->max_cpu_throttle);
+    } else {
+        next = MIN(cur + p->cpu_throttle_increment, p->max_cpu_throttle);
+    }
+    cpu_throttle_set(p->ms, next);
+}
+
+/* After a sync: dirty-pages-rate and auto-converge, once per period. */
+static void source_dirty_period(SourceRun *r)
+{
+    const MigrationSourceParams *p = r->p;
+    MigrationCounters *c = p->counters;
+    gint64 now = now_us();
+    uint64_t pages = ram_dirty_synced_pages(r->rs);
+    uint64_t xfer = atomic_load(&c->transferred);
+    uint64_t dirty, xfer_period;
+
+    if (!r->period_start) {
+        goto restart;
+    }
+    if (now - r->period_start < G_USEC_PER_SEC) {
+        return;
+    }
+    dirty = (pages - r->period_pages) * TARGET_PAGE_SIZE;
+    xfer_period = xfer - r->period_xfer;
+    atomic_store(&c->dirty_pages_rate,
+                 (pages - r->period_pages) * G_USEC_PER_SEC /
+                 (uint64_t)(now - r->period_start));
+    if (p->auto_converge) {
+        uint64_t trigger = xfer_period * p->throttle_trigger_threshold / 100;
+
+        /* Dirtying faster than we send, twice in a row: slow it down. */
+        if (dirty > trigger && ++r->dirty_high >= 2) {
+            r->dirty_high = 0;
+            source_throttle_down(r, dirty, trigger);
+        }
+    }
+restart:
+    r->period_start = now;
+    r->period_pages = pages;
+    r->period_xfer = xfer;
+}
+
 static uint64_t source_sync(SourceRun *r, GError **errp)
 {
     uint64_t n = ram_dirty_sync(r->rs, errp);
 
     if (n) {
+        source_dirty_period(r);
         r->p->hooks->pass(r->p->opaque, n);
     }
     return n;
@@ -247,6 +314,10 @@ int migration_source_run(const MigrationSourceParams *p, GError **errp)
                         p->dirty_opaque);
 
     ret = source_run(&r, &err);
+    if (p->auto_converge) {
+        /* QEMU's cpu_throttle_stop() at the end of every migration. */
+        cpu_throttle_set(p->ms, 0);
+    }
     if (ret < 0 && r.mfd) {
         /* A dead multifd channel explains a broken main channel better. */
         GError *merr = NULL;

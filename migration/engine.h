@@ -101,6 +101,19 @@ typedef struct MigrationSourceParams {
     void *opaque;              /* passed to every hook */
     const RAMDirtyOps *dirty_ops; /* optional dirty tracking (NULL: none) */
     void *dirty_opaque;
+    /*
+     * auto-converge: at dirty-sync rounds at least 1 s apart, if the
+     * bytes dirtied in the period exceed throttle_trigger_threshold % of
+     * the bytes transferred, twice in a row, the guest is throttled
+     * (cpu_throttle_set(): initial, then + increment up to max).  The
+     * engine drops the throttle when it returns.
+     */
+    bool auto_converge;
+    unsigned int throttle_trigger_threshold;  /* percent */
+    unsigned int cpu_throttle_initial;
+    unsigned int cpu_throttle_increment;
+    unsigned int max_cpu_throttle;
+    bool cpu_throttle_tailslow;
 } MigrationSourceParams;
 
 /**

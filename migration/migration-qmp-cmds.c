@@ -11,6 +11,7 @@
 #include "migration/migration.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
+#include "system/workload.h"
 
 #define QERR_MIGRATION_ACTIVE "There's a migration process in progress"
 
@@ -167,6 +168,13 @@ static void migration_fill_source_info(MigrationState *s, MigrationInfo *info)
         break;
     default:
         break;
+    }
+
+    /* QEMU shows the throttle with the RAM stats under auto-converge. */
+    if (info->has_ram &&
+        s->options.caps[MIGRATION_CAPABILITY_AUTO_CONVERGE]) {
+        info->has_cpu_throttle_percentage = true;
+        info->cpu_throttle_percentage = cpu_throttle_get_percentage(s->ms);
     }
 
     /* Per-channel zero copy: live while running, saved afterwards. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "io/channel-socket.h"
+#include "migration/dirty-tracking.h"
 #include "migration/migration.h"
 #include "migration/transport.h"
 #include "qapi/error.h"
@@ -204,6 +205,12 @@ typedef struct MigrationStart {
     bool validate_uuid;
     uint64_t max_bandwidth;
     uint64_t downtime_limit;
+    bool auto_converge;
+    unsigned int throttle_trigger_threshold;
+    unsigned int cpu_throttle_initial;
+    unsigned int cpu_throttle_increment;
+    unsigned int max_cpu_throttle;
+    bool cpu_throttle_tailslow;
 } MigrationStart;
 
 /*
@@ -320,6 +327,9 @@ static gpointer migration_thread(gpointer opaque)
 
     ret = migration_connect_channels(s, st, &err);
     if (ret == 0) {
+        /* Pages the guest writes meanwhile are found by the kernel. */
+        g_autoptr(DirtyTracker) dt =
+            dirty_tracker_new(ms->ram_blocks, DIRTY_TRACK_AUTO);
         MigrationSourceParams p = {
             .ms = ms,
             .main = s->main,
@@ -334,6 +344,14 @@ static gpointer migration_thread(gpointer opaque)
             .counters = &s->counters,
             .hooks = &migration_source_hooks,
             .opaque = s,
+            .dirty_ops = &dirty_tracker_ram_ops,
+            .dirty_opaque = dt,
+            .auto_converge = st->auto_converge,
+            .throttle_trigger_threshold = st->throttle_trigger_threshold,
+            .cpu_throttle_initial = st->cpu_throttle_initial,
+            .cpu_throttle_increment = st->cpu_throttle_increment,
+            .max_cpu_throttle = st->max_cpu_throttle,
+            .cpu_throttle_tailslow = st->cpu_throttle_tailslow,
         };
         ret = migration_source_run(&p, &err);
     }
@@ -470,6 +488,12 @@ void qmp_migrate(MachineState *ms, const char *uri, bool has_blk, bool blk,
     /* QEMU: 0 means "no limit" is not a thing; INT64_MAX-ish is. */
     st->max_bandwidth = o->max_bandwidth;
     st->downtime_limit = o->downtime_limit;
+    st->auto_converge = o->caps[MIGRATION_CAPABILITY_AUTO_CONVERGE];
+    st->throttle_trigger_threshold = o->throttle_trigger_threshold;
+    st->cpu_throttle_initial = o->cpu_throttle_initial;
+    st->cpu_throttle_increment = o->cpu_throttle_increment;
+    st->max_cpu_throttle = o->max_cpu_throttle;
+    st->cpu_throttle_tailslow = o->cpu_throttle_tailslow;
 
     g_mutex_lock(&s->lock);
     memset(&s->counters, 0, sizeof(s->counters));

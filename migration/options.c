@@ -80,10 +80,7 @@ bool migration_capability_supported(MigrationCapability cap)
     case MIGRATION_CAPABILITY_RETURN_PATH:
     case MIGRATION_CAPABILITY_PAUSE_BEFORE_SWITCHOVER:
     case MIGRATION_CAPABILITY_VALIDATE_UUID:
-    /*
-     * Without vCPUs nothing dirties guest RAM behind our back, so there
-     * is nothing to throttle: auto-converge is accepted and does nothing.
-     */
+    /* Throttles the guest workload (system/workload.c). */
     case MIGRATION_CAPABILITY_AUTO_CONVERGE:
     /* No block devices: activating them late is trivially true. */
     case MIGRATION_CAPABILITY_LATE_BLOCK_ACTIVATE:

@@ -32,6 +32,7 @@ struct RAMSaveState {
     uint64_t produced;          /* bytes of records + multifd page data */
     MultiFDSendState *mfd;
     MigrationCounters *counters;
+    uint64_t synced_pages;      /* reported by the tracker, all syncs */
     const RAMDirtyOps *dirty_ops;
     void *dirty_opaque;
 };
@@ -149,11 +150,13 @@ uint64_t ram_dirty_sync(RAMSaveState *rs, GError **errp)
     if (rs->dirty_ops && rs->dirty_ops->sync) {
         for (unsigned int b = 0; b < rs->nblocks; b++) {
             RAMBlockDirty *bd = &rs->bd[b];
+            int64_t n = rs->dirty_ops->sync(rs->dirty_opaque, bd->rb,
+                                            bd->bmap, bd->npages, errp);
 
-            if (rs->dirty_ops->sync(rs->dirty_opaque, bd->rb, bd->bmap,
-                                    bd->npages, errp) < 0) {
+            if (n < 0) {
                 return 0;
             }
+            rs->synced_pages += n;
         }
         /* The provider may set bits that were already set: recount. */
         rs->dirty_pages = 0;
@@ -169,6 +172,11 @@ uint64_t ram_dirty_sync(RAMSaveState *rs, GError **errp)
 uint64_t ram_dirty_pending_bytes(RAMSaveState *rs)
 {
     return rs->dirty_pages * TARGET_PAGE_SIZE;
+}
+
+uint64_t ram_dirty_synced_pages(RAMSaveState *rs)
+{
+    return rs->synced_pages;
 }
 
 uint64_t ram_bytes_produced(RAMSaveState *rs)

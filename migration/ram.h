@@ -87,6 +87,8 @@ uint64_t ram_bytes_produced(RAMSaveState *rs);
  * @errp set on failure.
  */
 uint64_t ram_dirty_sync(RAMSaveState *rs, GError **errp);
+/* Pages the dirty tracker reported over all syncs so far. */
+uint64_t ram_dirty_synced_pages(RAMSaveState *rs);
 /* Mark [@offset, @offset + @len) of @rb dirty (migration thread only). */
 void ram_dirty_mark(RAMSaveState *rs, RAMBlock *rb, uint64_t offset,
                     uint64_t len);
