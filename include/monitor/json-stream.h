@@ -22,6 +22,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define JSON_STREAM_MAX_TOKEN_SIZE (64ULL << 20)
