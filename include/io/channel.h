@@ -40,6 +40,9 @@
 typedef struct QIOChannel QIOChannel;
 typedef struct QIOChannelClass QIOChannelClass;
 
+/* Upcast from a backend object (which embeds QIOChannel first). */
+#define QIO_CHANNEL(obj) ((QIOChannel *)(obj))
+
 /* Returned by non-blocking I/O calls that would block. */
 #define QIO_CHANNEL_ERR_BLOCK -2
 
