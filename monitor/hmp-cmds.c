@@ -14,6 +14,7 @@
 #include "monitor-internal.h"
 #include "monitor/hmp.h"
 #include "qapi/qapi-commands.h"
+#include "system/workload.h"
 
 static void hmp_stop(Monitor *mon, MachineState *ms, const char *args)
 {
@@ -163,5 +164,7 @@ const HMPCommand hmp_info_cmds[] = {
       hmp_info_status, 0 },
     { "uuid", "", "show the current VM UUID", hmp_info_uuid, 0 },
     { "version", "", "show the version of QEMU", hmp_info_version, 0 },
+    { "workloads", "", "show the guest workloads (zcmig)",
+      hmp_info_workloads, 0 },
     { NULL, NULL, NULL, NULL, 0 },
 };

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "monitor/monitor.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/util.h"
 #include "system/workload.h"
@@ -215,4 +216,34 @@ GuestWorkloadVerifyResult *qmp_x_zcmig_workload_verify(
         p.memdev = (char *)memdev;
     }
     return workload_verify(ms, &p, errp);
+}
+
+void hmp_info_workloads(Monitor *mon, MachineState *ms, const char *args)
+{
+    g_autoptr(GuestWorkloadInfoList) list = workload_query(ms);
+
+    if (!list) {
+        monitor_printf(mon, "No guest workloads\n");
+    }
+    for (GuestWorkloadInfoList *e = list; e; e = e->next) {
+        GuestWorkloadInfo *i = e->value;
+
+        monitor_printf(mon, "%s: %s, %u thread%s, pattern %s, ", i->id,
+                       !i->running ? "stopped" :
+                       i->paused ? "paused (VM not running)" : "running",
+                       i->threads, i->threads == 1 ? "" : "s",
+                       GuestWorkloadPattern_str(i->pattern));
+        if (i->dirty_rate) {
+            monitor_printf(mon, "%" G_GUINT64_FORMAT " MiB/s", i->dirty_rate);
+        } else {
+            monitor_printf(mon, "unlimited rate");
+        }
+        monitor_printf(mon, ", %s%s%" G_GUINT64_FORMAT " pages\n",
+                       i->has_memdev ? "memdev " : "",
+                       i->has_memdev ? i->memdev : "", i->pages);
+        monitor_printf(mon, "  pages written %" G_GUINT64_FORMAT
+                       ", sweeps %" G_GUINT64_FORMAT
+                       ", throttle %u%%\n", i->pages_written, i->sweeps,
+                       i->throttle_percentage);
+    }
 }

@@ -106,6 +106,9 @@ const WorkloadParams *workload_find_params(MachineState *ms, const char *id);
  * machine_free() (writers must not outlive the RAM).  Idempotent. */
 void workloads_shutdown(MachineState *ms);
 
+/* HMP "info workloads" (monitor/hmp-cmds.c's hmp_info_cmds[]). */
+void hmp_info_workloads(Monitor *mon, MachineState *ms, const char *args);
+
 /*
  * CPU throttle (auto-converge), QEMU's cpu_throttle_* for zcmig's
  * "vCPUs": with @pct > 0 every workload thread sleeps @pct percent of
