@@ -629,6 +629,7 @@ void monitor_core_free(MonitorCore *core, unsigned flush_ms)
 {
     gint64 deadline;
     GList *l;
+    guint i;
 
     if (!core) {
         return;
@@ -656,6 +657,16 @@ void monitor_core_free(MonitorCore *core, unsigned flush_ms)
         }
         poll((struct pollfd *)pfds->data, pfds->len, left / 1000 + 1);
         g_array_unref(pfds);
+    }
+    /* No new clients from here on (the chardevs are freed below, after
+     * the sessions that point to them). */
+    for (i = 0; i < core->chardevs->len; i++) {
+        MonitorChardev *chr = g_ptr_array_index(core->chardevs, i);
+        guint j;
+
+        for (j = 0; j < chr->listen_srcs->len; j++) {
+            g_source_destroy(g_ptr_array_index(chr->listen_srcs, j));
+        }
     }
     while (core->sessions) {
         monitor_session_close(core->sessions->data);
