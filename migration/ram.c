@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "migration/multifd.h"
 #include "migration/ram.h"
@@ -14,6 +15,11 @@
 #define BITS_PER_LONG (sizeof(unsigned long) * 8)
 /* Check the clock and the budget every this many pages. */
 #define RAM_CHECK_EVERY 64
+/*
+ * The zero-page check reads the first bytes of every page, a cache miss
+ * each; prefetching a few pages ahead overlaps those misses.
+ */
+#define RAM_PREFETCH_PAGES 8
 
 typedef struct RAMBlockDirty {
     RAMBlock *rb;
@@ -234,9 +240,32 @@ static int ram_save_eos(RAMSaveState *rs, QEMUFile *f, GError **errp)
     return qemu_file_get_error(f, errp);
 }
 
+/*
+ * Map every page of guest RAM into our page tables before a dirty tracker
+ * starts.  Write-protection trackers (userfaultfd-wp) mark pages that are
+ * not mapped yet, and then every first read of such a page by the
+ * zero-page scan is a fault of its own (no fault-around): half a second
+ * per 2 GiB of shared-file RAM here.  Mapping them all in one call first
+ * costs a third of that, and the scan then never faults.  Best effort.
+ */
+static void ram_save_prefault(RAMSaveState *rs)
+{
+#ifdef MADV_POPULATE_READ
+    for (unsigned int b = 0; b < rs->nblocks; b++) {
+        RAMBlock *rb = rs->bd[b].rb;
+
+        (void)madvise(rb->host, rb->used_length, MADV_POPULATE_READ);
+    }
+#endif
+}
+
 int ram_save_setup(RAMSaveState *rs, QEMUFile *f, GError **errp)
 {
     uint64_t total = 0;
+
+    if (rs->dirty_ops && rs->dirty_ops->sync) {
+        ram_save_prefault(rs);
+    }
 
     for (unsigned int b = 0; b < rs->nblocks; b++) {
         RAMBlockDirty *bd = &rs->bd[b];
@@ -326,6 +355,10 @@ static int ram_save_pages(RAMSaveState *rs, QEMUFile *f,
             rs->cur_block = (rs->cur_block + 1) % rs->nblocks;
             rs->cur_page = 0;
             continue;
+        }
+        if (page + RAM_PREFETCH_PAGES < bd->npages) {
+            __builtin_prefetch(bd->rb->host +
+                               (page + RAM_PREFETCH_PAGES) * TARGET_PAGE_SIZE);
         }
         bitmap_test_and_clear(bd->bmap, page);
         rs->dirty_pages--;
