@@ -524,6 +524,8 @@ static void test_completion_ranges(void)
     g_assert_cmpuint(st.completed, ==, 2);
 }
 
+#define AUTO_N QIO_CHANNEL_SOCKET_ZEROCOPY_AUTO_DISABLE_FLUSHES
+
 /* Opt-in: after N all-copied flushes in a row, stop using MSG_ZEROCOPY. */
 static void test_auto_disable(void)
 {
@@ -563,11 +565,9 @@ static void test_auto_disable(void)
         } else {
             /* Plain sends now: nothing queued, nothing to report. */
             g_assert_cmpint(ret, ==, 0);
-            g_assert_cmpuint(st.queued,
-                             ==, QIO_CHANNEL_SOCKET_ZEROCOPY_AUTO_DISABLE_FLUSHES);
+            g_assert_cmpuint(st.queued, ==, AUTO_N);
         }
-        g_assert_cmpint(st.zerocopy_disabled, ==,
-                        i + 1 >= QIO_CHANNEL_SOCKET_ZEROCOPY_AUTO_DISABLE_FLUSHES);
+        g_assert_cmpint(st.zerocopy_disabled, ==, i + 1 >= AUTO_N);
     }
     g_assert_true(qio_channel_has_feature(
         ioc, QIO_CHANNEL_FEATURE_WRITE_ZEROCOPY));
@@ -698,7 +698,8 @@ static void enobufs_child(FILE *out)
         return;
     }
     if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0) {
-        fprintf(out, "SKIP: setrlimit(RLIMIT_MEMLOCK): %s\n", g_strerror(errno));
+        fprintf(out, "SKIP: setrlimit(RLIMIT_MEMLOCK): %s\n",
+                g_strerror(errno));
         return;
     }
     io_test_stream_init(&data, 4242);
@@ -757,7 +758,8 @@ static void enobufs_child(FILE *out)
         g_clear_error(&err);
         ret = 0;
     } else {
-        fprintf(out, "LARGE: kernel accepted %zd bytes despite the limit\n", ret);
+        fprintf(out, "LARGE: kernel accepted %zd bytes despite the limit\n",
+                ret);
     }
     /* The channel still works: the rest goes out as a normal copy. */
     g_assert_cmpint(qio_channel_write_all(ioc, buf + small * nsmall + ret,
