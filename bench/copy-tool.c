@@ -385,7 +385,8 @@ static int cmd_run(const char *src, const char *dst, unsigned int n,
         }
     }
     wall = rr.t_end - sr.t_start;
-    printf("RESULT tool=copy streams=%u bytes=%" PRIu64 " wall_ms=%.1f "
+    printf("RESULT tool=copy status=completed streams=%u bytes=%" PRIu64
+           " wall_ms=%.1f "
            "mbps=%.1f src_cpu_s=%.3f dst_cpu_s=%.3f%s\n",
            n, size, wall * 1e3, size * 8 / wall / 1e6, sr.cpu, rr.cpu,
            verify ? " verified=1" : "");

@@ -12,6 +12,8 @@
 #
 # usage: bench/run-bench.sh BUILDDIR [--full] [--reps N] [--sizes "256M 2G"]
 #            [--channels "1 2"] [--impls "zcmig qemu copy"] [--out DIR]
+#            [--zero-copy "0 1"] [--alt ZCMIG_BINARY]
+#   --alt adds implementation "alt": another zcmig binary (A/B of a change)
 #   short (default): 2 GiB, 2 channels, zero copy off/on, 5 repetitions
 #   --full: sizes 256M..8G at 2 channels, channels 1/2/4/8 at 2 GiB, 3 reps
 # Results: bench/results/<timestamp>/ (raw.txt, summary.md, *.png)
@@ -29,6 +31,7 @@ CHANNELS=
 IMPLS="zcmig qemu copy"
 ZCS="0 1"
 OUT=
+ALT=
 QEMU=${QEMU:-qemu-system-x86_64}
 SHM=${BENCH_SHM:-/dev/shm}
 while [ $# -gt 0 ]; do
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --impls) IMPLS=$2; shift ;;
     --zero-copy) ZCS=$2; shift ;;
     --out) OUT=$2; shift ;;
+    --alt) ALT=$2; IMPLS="$IMPLS alt"; shift ;;
     *) die "unknown option $1" ;;
     esac
     shift
@@ -143,6 +147,7 @@ one_run() {
     else
         bin=$ZCMIG
         [ "$impl" = qemu ] && bin=$QEMU
+        [ "$impl" = alt ] && bin=$ALT
         [ "$zc" = 1 ] && zcopt=--zero-copy
         vm "$bin" src "$size" "$src"; sp=$VMPID
         vm "$bin" dst "$size" "$dst" -incoming defer; dp=$VMPID
@@ -168,7 +173,7 @@ for item in $PLAN; do
     ch=${item##*:}
     bytes=$(bytes_of "$size")
     src=$SHM/zcmig-bench-ram.$$.$size
-    avail=$(awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo)
+    avail=$(awk '/MemAvailable/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
     if [ ! -f "$src" ] && [ $((bytes * 2 + (1 << 30))) -gt "$avail" ]; then
         echo "run-bench: skipping $size: needs 2 x $size + 1 GiB of" \
              "memory, $((avail >> 20)) MiB available" | tee -a "$OUT/env.txt"

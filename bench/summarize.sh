@@ -44,7 +44,7 @@ function median(key, m,   n, i, j, t, a) {
     }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-val("status") != "completed" {
+val("status") != "completed" && !(val("status") == "" && val("wall_ms") != "") {
     key = val("impl") " " val("zc") " " val("size") " " val("channels")
     failed[key]++
     keys[key] = 1
@@ -82,8 +82,8 @@ END {
 
 # summary.md from the medians.
 awk -v HSIZE="$HSIZE" -v HCH="$HCH" '
-function val(line, k,   i, n, f, kv) {
-    n = split(line, f, " ")
+function val(str, k,   i, n, f, kv) {
+    n = split(str, f, " ")
     for (i = 1; i <= n; i++) {
         split(f[i], kv, "=")
         if (kv[1] == k) return kv[2]
@@ -92,12 +92,13 @@ function val(line, k,   i, n, f, kv) {
 }
 function label(impl, zc) {
     if (impl == "copy") return "copy tool"
+    if (impl == "alt") return "alt zcmig" (zc == 1 ? " zero-copy" : "")
     return impl (zc == 1 ? " zero-copy" : "")
 }
 {
     impl = val($0, "impl"); zc = val($0, "zc")
     size = val($0, "size"); ch = val($0, "channels")
-    line[impl, zc, size, ch] = $0
+    L[impl, zc, size, ch] = $0
     if (!(size in seen_size)) { seen_size[size] = 1; sizes[++ns] = size; gib[size] = val($0, "gib") }
     if (!(ch in seen_ch)) { seen_ch[ch] = 1; chans[++nc] = ch }
 }
@@ -105,28 +106,28 @@ END {
     # sort sizes by GiB, channels numerically
     for (i = 2; i <= ns; i++) { t = sizes[i]; for (j = i - 1; j >= 1 && gib[sizes[j]] > gib[t]; j--) sizes[j + 1] = sizes[j]; sizes[j + 1] = t }
     for (i = 2; i <= nc; i++) { t = chans[i]; for (j = i - 1; j >= 1 && chans[j] + 0 > t + 0; j--) chans[j + 1] = chans[j]; chans[j + 1] = t }
-    ni = split("zcmig:0 zcmig:1 qemu:0 qemu:1 copy:0", impls, " ")
+    ni = split("zcmig:0 zcmig:1 alt:0 alt:1 qemu:0 qemu:1 copy:0", impls, " ")
 
     printf "## %s, %s channels (medians)\n\n", HSIZE, HCH
     printf "| | runs | wall ms | MiB/s | src CPU s | dst CPU s | CPU s/GiB | downtime ms | MiB/s vs QEMU | CPU/GiB vs QEMU | wall vs copy tool |\n"
     printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
-    q = line["qemu", 0, HSIZE, HCH]; c = line["copy", 0, HSIZE, HCH]
+    q = L["qemu", 0, HSIZE, HCH]; c = L["copy", 0, HSIZE, HCH]
     for (i = 1; i <= ni; i++) {
         split(impls[i], p, ":")
-        l = line[p[1], p[2], HSIZE, HCH]
+        l = L[p[1], p[2], HSIZE, HCH]
         if (l == "") continue
-        qz = line["qemu", p[2], HSIZE, HCH]; if (qz == "") qz = q
+        qz = L["qemu", p[2], HSIZE, HCH]; if (qz == "") qz = q
         printf "| %s | %d%s | %.0f | %.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n",
             label(p[1], p[2]), val(l, "runs"),
-            val(l, "failed") > 0 ? " (+" val(l, "failed") " failed)" : "",
+            (val(l, "failed") > 0 ? " (+" val(l, "failed") " failed)" : ""),
             val(l, "wall"), val(l, "mibs"), val(l, "src_cpu"), val(l, "dst_cpu"),
             val(l, "cpu_gib"),
-            val(l, "downtime") < 0 ? "-" : sprintf("%.0f", val(l, "downtime")),
-            qz == "" || p[1] == "qemu" ? "-" : sprintf("%.2fx", val(l, "mibs") / val(qz, "mibs")),
-            q == "" || p[1] == "qemu" ? "-" : sprintf("%.2fx", val(l, "cpu_gib") / val(q, "cpu_gib")),
-            c == "" || p[1] == "copy" ? "-" : sprintf("%.2fx", val(l, "wall") / val(c, "wall"))
+            (val(l, "downtime") < 0 ? "-" : sprintf("%.0f", val(l, "downtime"))),
+            (qz == "" || p[1] == "qemu" ? "-" : sprintf("%.2fx", val(l, "mibs") / val(qz, "mibs"))),
+            (q == "" || p[1] == "qemu" ? "-" : sprintf("%.2fx", val(l, "cpu_gib") / val(q, "cpu_gib"))),
+            (c == "" || p[1] == "copy" ? "-" : sprintf("%.2fx", val(l, "wall") / val(c, "wall")))
     }
-    z0 = line["zcmig", 0, HSIZE, HCH]; z1 = line["zcmig", 1, HSIZE, HCH]
+    z0 = L["zcmig", 0, HSIZE, HCH]; z1 = L["zcmig", 1, HSIZE, HCH]
     if (z0 != "" && z1 != "")
         printf "\nzcmig zero-copy vs copy mode: wall %.3fx (%+.1f%%)\n",
             val(z1, "wall") / val(z0, "wall"), (val(z1, "wall") / val(z0, "wall") - 1) * 100
@@ -142,8 +143,8 @@ END {
             printf "| %s |", sizes[s]
             for (i = 1; i <= ni; i++) {
                 split(impls[i], p, ":")
-                l = line[p[1], p[2], sizes[s], HCH]
-                printf " %s |", l == "" ? "-" : sprintf("%.0f", val(l, "ms_gib"))
+                l = L[p[1], p[2], sizes[s], HCH]
+                printf " %s |", (l == "" ? "-" : sprintf("%.0f", val(l, "ms_gib")))
                 if (l != "") {
                     v = val(l, "ms_gib") + 0
                     if (!(impls[i] in lo) || v < lo[impls[i]]) lo[impls[i]] = v
@@ -153,7 +154,7 @@ END {
             printf "\n"
         }
         printf "| max/min |"
-        for (i = 1; i <= ni; i++) printf " %s |", (impls[i] in lo) && lo[impls[i]] > 0 ? sprintf("%.2f", hi[impls[i]] / lo[impls[i]]) : "-"
+        for (i = 1; i <= ni; i++) printf " %s |", (((impls[i] in lo) && lo[impls[i]] > 0) ? sprintf("%.2f", hi[impls[i]] / lo[impls[i]]) : "-")
         printf "\n"
     }
     if (nc > 1) {
@@ -167,8 +168,8 @@ END {
             printf "| %s |", chans[k]
             for (i = 1; i <= ni; i++) {
                 split(impls[i], p, ":")
-                l = line[p[1], p[2], HSIZE, chans[k]]
-                printf " %s |", l == "" ? "-" : sprintf("%.0f", val(l, "mibs"))
+                l = L[p[1], p[2], HSIZE, chans[k]]
+                printf " %s |", (l == "" ? "-" : sprintf("%.0f", val(l, "mibs")))
             }
             printf "\n"
         }
@@ -177,11 +178,11 @@ END {
     printf "| size | ch | | runs | wall ms | MiB/s | CPU s/GiB (src+dst) | downtime ms |\n|---|---|---|---|---|---|---|---|\n"
     for (s = 1; s <= ns; s++) for (k = 1; k <= nc; k++) for (i = 1; i <= ni; i++) {
         split(impls[i], p, ":")
-        l = line[p[1], p[2], sizes[s], chans[k]]
+        l = L[p[1], p[2], sizes[s], chans[k]]
         if (l == "") continue
         printf "| %s | %s | %s | %d | %.0f | %.0f | %.2f | %s |\n", sizes[s], chans[k],
             label(p[1], p[2]), val(l, "runs"), val(l, "wall"), val(l, "mibs"),
-            val(l, "cpu_gib"), val(l, "downtime") < 0 ? "-" : sprintf("%.0f", val(l, "downtime"))
+            val(l, "cpu_gib"), (val(l, "downtime") < 0 ? "-" : sprintf("%.0f", val(l, "downtime")))
     }
 }' "$DIR/medians.txt" >"$DIR/summary.md"
 cat "$DIR/summary.md"
