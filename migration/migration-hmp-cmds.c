@@ -16,6 +16,7 @@
 
 #include "migration/migration-hmp-cmds.h"
 #include "migration/migration.h"
+#include "monitor/hmp.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/util.h"
@@ -239,7 +240,7 @@ bool hmp_migrate_set_capability(MachineState *ms, const char *name,
  * QEMU's size syntax: a decimal number (fractions allowed) with an
  * optional B/K/M/G/T/P/E suffix; @unit applies without a suffix.
  */
-static bool hmp_parse_size(const char *str, uint64_t unit, uint64_t *out)
+static bool migration_hmp_parse_size(const char *str, uint64_t unit, uint64_t *out)
 {
     char *end = NULL;
     double val;
@@ -271,7 +272,7 @@ static bool hmp_parse_size(const char *str, uint64_t unit, uint64_t *out)
     return true;
 }
 
-static bool hmp_parse_uint(const char *name, const char *str, uint64_t max,
+static bool migration_hmp_parse_uint(const char *name, const char *str, uint64_t max,
                            const char *type, uint64_t *out, GError **errp)
 {
     unsigned long long v;
@@ -294,7 +295,7 @@ static bool hmp_parse_uint(const char *name, const char *str, uint64_t max,
     return true;
 }
 
-static bool hmp_parse_bool(const char *name, const char *str, bool *out,
+static bool migration_hmp_parse_bool(const char *name, const char *str, bool *out,
                            GError **errp)
 {
     if (!strcmp(str, "on") || !strcmp(str, "yes") || !strcmp(str, "true")) {
@@ -310,7 +311,7 @@ static bool hmp_parse_bool(const char *name, const char *str, bool *out,
     return true;
 }
 
-static StrOrNull *hmp_str(const char *s)
+static StrOrNull *migration_hmp_str(const char *s)
 {
     StrOrNull *r = g_new0(StrOrNull, 1);
 
@@ -335,13 +336,13 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
 
 #define U8(P, field) \
     case MIGRATION_PARAMETER_##P: \
-        ok = hmp_parse_uint(name, value, UINT8_MAX, "uint8_t", &v, errp); \
+        ok = migration_hmp_parse_uint(name, value, UINT8_MAX, "uint8_t", &v, errp); \
         p->has_##field = true; \
         p->field = (uint8_t)v; \
         break
 #define SIZE(P, field) \
     case MIGRATION_PARAMETER_##P: \
-        ok = hmp_parse_size(value, 1, &v); \
+        ok = migration_hmp_parse_size(value, 1, &v); \
         if (!ok) { \
             qapi_error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, \
                             "a size value"); \
@@ -351,7 +352,7 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
         break
 #define BOOL(P, field) \
     case MIGRATION_PARAMETER_##P: \
-        ok = hmp_parse_bool(name, value, &p->field, errp); \
+        ok = migration_hmp_parse_bool(name, value, &p->field, errp); \
         p->has_##field = true; \
         break
 
@@ -367,19 +368,19 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
     U8(MAX_CPU_THROTTLE, max_cpu_throttle);
     case MIGRATION_PARAMETER_TLS_CREDS:
         p->has_tls_creds = true;
-        p->tls_creds = hmp_str(value);
+        p->tls_creds = migration_hmp_str(value);
         break;
     case MIGRATION_PARAMETER_TLS_HOSTNAME:
         p->has_tls_hostname = true;
-        p->tls_hostname = hmp_str(value);
+        p->tls_hostname = migration_hmp_str(value);
         break;
     case MIGRATION_PARAMETER_TLS_AUTHZ:
         p->has_tls_authz = true;
-        p->tls_authz = hmp_str(value);
+        p->tls_authz = migration_hmp_str(value);
         break;
     case MIGRATION_PARAMETER_MAX_BANDWIDTH:
         /* Mebibytes per second unless a suffix says otherwise. */
-        if (!hmp_parse_size(value, 1ULL << 20, &v) || v > INT64_MAX) {
+        if (!migration_hmp_parse_size(value, 1ULL << 20, &v) || v > INT64_MAX) {
             qapi_error_setg(errp, "Invalid size %s", value);
             return false;
         }
@@ -388,7 +389,7 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
         break;
     SIZE(DOWNTIME_LIMIT, downtime_limit);
     case MIGRATION_PARAMETER_X_CHECKPOINT_DELAY:
-        ok = hmp_parse_uint(name, value, UINT32_MAX, "uint32_t", &v, errp);
+        ok = migration_hmp_parse_uint(name, value, UINT32_MAX, "uint32_t", &v, errp);
         p->has_x_checkpoint_delay = true;
         p->x_checkpoint_delay = (uint32_t)v;
         break;
@@ -406,7 +407,7 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
     U8(MULTIFD_ZLIB_LEVEL, multifd_zlib_level);
     U8(MULTIFD_ZSTD_LEVEL, multifd_zstd_level);
     case MIGRATION_PARAMETER_XBZRLE_CACHE_SIZE:
-        if (!hmp_parse_size(value, 1, &v) || v > INT64_MAX) {
+        if (!migration_hmp_parse_size(value, 1, &v) || v > INT64_MAX) {
             qapi_error_setg(errp, "Invalid size %s", value);
             return false;
         }
@@ -491,3 +492,197 @@ bool hmp_migrate_continue(MachineState *ms, const char *state, GError **errp)
     }
     return true;
 }
+
+/* ---- the monitor's command tables (include/monitor/hmp.h) ---------- */
+
+static void hmp_print_gstring(Monitor *mon, GString *out)
+{
+    if (out->len) {
+        monitor_puts(mon, out->str);
+    }
+}
+
+static void hmp_cmd_info_migrate(Monitor *mon, MachineState *ms,
+                                 const char *args)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    hmp_info_migrate(ms, out);
+    hmp_print_gstring(mon, out);
+}
+
+static void hmp_cmd_info_migrate_capabilities(Monitor *mon, MachineState *ms,
+                                              const char *args)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    hmp_info_migrate_capabilities(ms, out);
+    hmp_print_gstring(mon, out);
+}
+
+static void hmp_cmd_info_migrate_parameters(Monitor *mon, MachineState *ms,
+                                            const char *args)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    hmp_info_migrate_parameters(ms, out);
+    hmp_print_gstring(mon, out);
+}
+
+/* The words of @args; prints QEMU's "NAME: string expected" if short. */
+static char **hmp_words(Monitor *mon, const char *cmd, const char *args,
+                        int need)
+{
+    char **w = hmp_split_args(args);
+
+    if ((int)g_strv_length(w) < need) {
+        monitor_printf(mon, "%s: string expected\n", cmd);
+        g_strfreev(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void hmp_cmd_migrate(Monitor *mon, MachineState *ms, const char *args)
+{
+    g_auto(GStrv) w = hmp_split_args(args);
+    g_autoptr(GString) out = g_string_new(NULL);
+    const char *uri = NULL;
+    bool detach = false, blk = false, inc = false, resume = false;
+    GError *err = NULL;
+    int i;
+
+    for (i = 0; w[i]; i++) {
+        if (w[i][0] == '-' && !uri) {
+            const char *f;
+
+            for (f = w[i] + 1; *f; f++) {
+                switch (*f) {
+                case 'd': detach = true; break;
+                case 'b': blk = true; break;
+                case 'i': inc = true; break;
+                case 'r': resume = true; break;
+                default:
+                    monitor_printf(mon, "migrate: unsupported option -%c\n",
+                                   *f);
+                    return;
+                }
+            }
+        } else if (!uri) {
+            uri = w[i];
+        } else {
+            monitor_printf(mon, "migrate: extraneous characters at the end "
+                           "of line\n");
+            return;
+        }
+    }
+    if (!uri) {
+        monitor_printf(mon, "migrate: string expected\n");
+        return;
+    }
+    if (blk || inc || resume) {
+        qmp_migrate(ms, uri, true, blk, true, inc, false, false, true,
+                    resume, &err);
+        hmp_print_error(mon, err);
+        g_clear_error(&err);
+        return;
+    }
+    if (!hmp_migrate(ms, detach, uri, out, &err)) {
+        hmp_print_error(mon, err);
+        g_clear_error(&err);
+        return;
+    }
+    hmp_print_gstring(mon, out);
+}
+
+static void hmp_cmd_migrate_cancel(Monitor *mon, MachineState *ms,
+                                   const char *args)
+{
+    hmp_migrate_cancel(ms);
+}
+
+static void hmp_cmd_migrate_continue(Monitor *mon, MachineState *ms,
+                                     const char *args)
+{
+    g_auto(GStrv) w = hmp_words(mon, "migrate_continue", args, 1);
+    GError *err = NULL;
+
+    if (w && !hmp_migrate_continue(ms, w[0], &err)) {
+        hmp_print_error(mon, err);
+        g_clear_error(&err);
+    }
+}
+
+static void hmp_cmd_migrate_incoming(Monitor *mon, MachineState *ms,
+                                     const char *args)
+{
+    g_auto(GStrv) w = hmp_words(mon, "migrate_incoming", args, 1);
+    GError *err = NULL;
+
+    if (w && !hmp_migrate_incoming(ms, w[0], &err)) {
+        hmp_print_error(mon, err);
+        g_clear_error(&err);
+    }
+}
+
+static void hmp_cmd_migrate_set_capability(Monitor *mon, MachineState *ms,
+                                           const char *args)
+{
+    g_auto(GStrv) w = hmp_words(mon, "migrate_set_capability", args, 1);
+    GError *err = NULL;
+
+    if (!w) {
+        return;
+    }
+    /* QEMU's 'b' argument: a parse error, printed without "Error: " */
+    if (!w[1] || (strcmp(w[1], "on") && strcmp(w[1], "off"))) {
+        monitor_printf(mon, "Expected 'on' or 'off'\n");
+        return;
+    }
+    if (!hmp_migrate_set_capability(ms, w[0], w[1], &err)) {
+        hmp_print_error(mon, err);
+        g_clear_error(&err);
+    }
+}
+
+static void hmp_cmd_migrate_set_parameter(Monitor *mon, MachineState *ms,
+                                          const char *args)
+{
+    g_auto(GStrv) w = hmp_words(mon, "migrate_set_parameter", args, 2);
+    GError *err = NULL;
+
+    if (w && !hmp_migrate_set_parameter(ms, w[0], w[1], &err)) {
+        hmp_print_error(mon, err);
+        g_clear_error(&err);
+    }
+}
+
+const HMPCommand hmp_migration_cmds[] = {
+    { "migrate", "[-d] [-b] [-i] [-r] uri",
+      "migrate to URI (using -d to not wait for completion)",
+      hmp_cmd_migrate, -1 },
+    { "migrate_cancel", "", "cancel the current VM migration",
+      hmp_cmd_migrate_cancel, 0 },
+    { "migrate_continue", "state",
+      "Continue migration from the given paused state",
+      hmp_cmd_migrate_continue, 1 },
+    { "migrate_incoming", "uri",
+      "Continue an incoming migration from an -incoming defer",
+      hmp_cmd_migrate_incoming, 1 },
+    { "migrate_set_capability", "capability state",
+      "Enable/Disable the usage of a capability for migration",
+      hmp_cmd_migrate_set_capability, 2 },
+    { "migrate_set_parameter", "parameter value",
+      "Set the parameter for migration",
+      hmp_cmd_migrate_set_parameter, 2 },
+    { NULL, NULL, NULL, NULL, 0 },
+};
+
+const HMPCommand hmp_migration_info_cmds[] = {
+    { "migrate", "", "show migration status", hmp_cmd_info_migrate, 0 },
+    { "migrate_capabilities", "", "show current migration capabilities",
+      hmp_cmd_info_migrate_capabilities, 0 },
+    { "migrate_parameters", "", "show current migration parameters",
+      hmp_cmd_info_migrate_parameters, 0 },
+    { NULL, NULL, NULL, NULL, 0 },
+};
