@@ -101,12 +101,15 @@ function label(impl, zc) {
     L[impl, zc, size, ch] = $0
     if (!(size in seen_size)) { seen_size[size] = 1; sizes[++ns] = size; gib[size] = val($0, "gib") }
     if (!(ch in seen_ch)) { seen_ch[ch] = 1; chans[++nc] = ch }
+    present[impl ":" zc] = 1
 }
 END {
     # sort sizes by GiB, channels numerically
     for (i = 2; i <= ns; i++) { t = sizes[i]; for (j = i - 1; j >= 1 && gib[sizes[j]] > gib[t]; j--) sizes[j + 1] = sizes[j]; sizes[j + 1] = t }
     for (i = 2; i <= nc; i++) { t = chans[i]; for (j = i - 1; j >= 1 && chans[j] + 0 > t + 0; j--) chans[j + 1] = chans[j]; chans[j + 1] = t }
-    ni = split("zcmig:0 zcmig:1 alt:0 alt:1 qemu:0 qemu:1 copy:0", impls, " ")
+    na = split("zcmig:0 zcmig:1 alt:0 alt:1 qemu:0 qemu:1 copy:0", all, " ")
+    ni = 0
+    for (i = 1; i <= na; i++) if (all[i] in present) impls[++ni] = all[i]
 
     printf "## %s, %s channels (medians)\n\n", HSIZE, HCH
     printf "| | runs | wall ms | MiB/s | src CPU s | dst CPU s | CPU s/GiB | downtime ms | MiB/s vs QEMU | CPU/GiB vs QEMU | wall vs copy tool |\n"
@@ -207,14 +210,15 @@ plotdata gib channels "$HCH" >"$DIR/by-size.dat"
 gnuplot <<EOF
 set terminal pngcairo size 900,560 font "sans,11" noenhanced
 set grid
-set key top left
+set key outside right top
 titles = "zcmig zcmig_zero-copy qemu-7.2 qemu-7.2_zero-copy copy-tool"
 set output "$DIR/throughput-vs-channels.png"
 set title "Throughput vs multifd channels ($HSIZE RAM, loopback, medians)"
 set xlabel "channels (TCP streams for the copy tool)"
 set ylabel "MiB/s (RAM size / wall time)"
-set xtics (1, 2, 4, 8)
 set logscale x 2
+set xrange [0.8:10]
+set xtics ("1" 1, "2" 2, "4" 4, "8" 8)
 set yrange [0:*]
 plot for [i=0:4] "$DIR/by-channels.dat" index i using 1:3 with linespoints lw 2 title word(titles, i+1)
 set output "$DIR/time-vs-size.png"
@@ -222,10 +226,15 @@ set title "Migration time vs RAM size ($HCH channels, loopback, medians)"
 set xlabel "RAM (GiB)"
 set ylabel "wall time (s)"
 set logscale xy 2
-unset xtics
+set xrange [0.2:10]
 set xtics ("0.25" 0.25, "0.5" 0.5, "1" 1, "2" 2, "4" 4, "8" 8)
 set yrange [*:*]
-set key top left
 plot for [i=0:4] "$DIR/by-size.dat" index i using 1:2 with linespoints lw 2 title word(titles, i+1)
+set output "$DIR/time-per-gib-vs-size.png"
+set title "Time per GiB vs RAM size ($HCH channels, loopback, medians; flat = scales linearly)"
+set ylabel "ms per GiB"
+unset logscale y
+set yrange [0:*]
+plot for [i=0:4] "$DIR/by-size.dat" index i using 1:(\$2 * 1000 / \$1) with linespoints lw 2 title word(titles, i+1)
 EOF
 echo "summarize: plots in $DIR"

@@ -35,6 +35,7 @@
 typedef struct Options {
     gint channels;
     gboolean zero_copy;
+    gboolean zero_copy_try;
     gchar *max_bandwidth;
     gint64 downtime_limit;
     gchar *uri;
@@ -139,7 +140,7 @@ static const char *str_member(JsonObject *o, const char *name)
            json_node_get_string(n) : NULL;
 }
 
-static int setup_side(Side *s, const Options *o, gboolean source,
+static int setup_side(Side *s, Options *o, gboolean source,
                       GError **errp)
 {
     g_autoptr(JsonNode) r = NULL;
@@ -148,11 +149,6 @@ static int setup_side(Side *s, const Options *o, gboolean source,
     g_string_append(caps, "{\"capability\": \"events\", \"state\": true}");
     g_string_append_printf(caps, ", {\"capability\": \"multifd\", "
                            "\"state\": %s}", o->channels ? "true" : "false");
-    if (source) {
-        g_string_append_printf(caps, ", {\"capability\": \"zero-copy-send\","
-                               " \"state\": %s}",
-                               o->zero_copy ? "true" : "false");
-    }
     g_string_append(caps, "]}");
     r = qmp_client_executef(s->qmp, "migrate-set-capabilities",
                             CMD_TIMEOUT_MS, errp, "%s", caps->str);
@@ -161,6 +157,28 @@ static int setup_side(Side *s, const Options *o, gboolean source,
         return -1;
     }
     g_clear_pointer(&r, json_node_unref);
+    if (source) {
+        GError *zerr = NULL;
+
+        /* Separately: it may be refused (no MSG_ZEROCOPY, memlock). */
+        r = qmp_client_executef(s->qmp, "migrate-set-capabilities",
+                                CMD_TIMEOUT_MS, &zerr, "{\"capabilities\": "
+                                "[{\"capability\": \"zero-copy-send\", "
+                                "\"state\": %s}]}",
+                                o->zero_copy ? "true" : "false");
+        if (!r && o->zero_copy && o->zero_copy_try) {
+            if (!o->quiet) {
+                printf("zero-copy send unavailable here (%s); migrating "
+                       "with copies\n", zerr->message);
+            }
+            g_clear_error(&zerr);
+            o->zero_copy = FALSE;
+        } else if (!r) {
+            g_propagate_error(errp, zerr);
+            return -1;
+        }
+        g_clear_pointer(&r, json_node_unref);
+    }
     if (o->channels) {
         r = qmp_client_executef(s->qmp, "migrate-set-parameters",
                                 CMD_TIMEOUT_MS, errp,
@@ -610,6 +628,9 @@ int main(int argc, char **argv)
           "multifd channels; 0 = single stream (default 2)", "N" },
         { "zero-copy", 'z', 0, G_OPTION_ARG_NONE, &o.zero_copy,
           "capability zero-copy-send on the source", NULL },
+        { "zero-copy-if-available", 0, 0, G_OPTION_ARG_NONE,
+          &o.zero_copy_try, "like --zero-copy, but migrate with copies "
+          "(and say so) if the source refuses it", NULL },
         { "max-bandwidth", 0, 0, G_OPTION_ARG_STRING, &o.max_bandwidth,
           "bytes/s (default: unlimited, 9223372036853727232)", "B" },
         { "downtime-limit", 0, 0, G_OPTION_ARG_INT64, &o.downtime_limit,
@@ -664,6 +685,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "zcmig-migrate: bad --channels, --timeout or "
                 "--fill-zero-every\n");
         return 2;
+    }
+    if (o.zero_copy_try) {
+        o.zero_copy = TRUE;
     }
     if (o.zero_copy && !o.channels) {
         fprintf(stderr, "zcmig-migrate: --zero-copy needs multifd "
