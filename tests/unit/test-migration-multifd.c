@@ -172,6 +172,75 @@ static void test_roundtrip(gconstpointer data)
     mt_machine_free(dst);
 }
 
+/*
+ * Zero copy over loopback: the kernel copies every send, so each channel
+ * gives zero copy up after its early probe flushes (3 x 8 packets) and
+ * sends the rest normally; the data still arrives intact.
+ */
+static void test_zerocopy_auto_disable(void)
+{
+    const unsigned int pages = 24576, channels = 2;
+    MachineState *src = mt_machine_new(pages);
+    MachineState *dst = mt_machine_new(pages);
+    MigrationSourceParams p = { 0 };
+    MigrationCounters sc = { 0 };
+    MTHooks h = { 0 };
+    MFDest d = { 0 };
+    MFPair mp;
+    GThread *th;
+    g_autoptr(GError) err = NULL;
+    uint64_t zc_bytes = 0;
+
+    mt_fill_pattern(src, 7);
+    if (!mf_connect(&mp, channels, true)) {
+        mf_close(&mp);
+        mt_machine_free(src);
+        mt_machine_free(dst);
+        g_test_skip("MSG_ZEROCOPY not available on TCP loopback here");
+        return;
+    }
+    d.ms = dst;
+    d.mp = &mp;
+    th = g_thread_new("dest", mf_dest_thread, &d);
+    p.ms = src;
+    p.main = mp.src_main;
+    p.multifd = mp.src;
+    p.n_multifd = mp.n;
+    p.zerocopy = true;
+    p.counters = &sc;
+    p.hooks = &mt_source_hooks;
+    p.opaque = &h;
+    p.downtime_limit_ms = 300;
+    h.ms = src;
+    g_assert_cmpint(migration_source_run(&p, &err), ==, 0);
+    g_assert_no_error(err);
+    g_thread_join(th);
+    g_assert_no_error(d.err);
+    g_assert_cmpint(d.ret, ==, 0);
+    g_assert_true(memcmp(mt_ram(src)->host, mt_ram(dst)->host,
+                         mt_ram(src)->used_length) == 0);
+
+    for (unsigned int i = 0; i < channels; i++) {
+        QIOChannelZerocopyStats st;
+
+        g_assert_true(qio_channel_get_zerocopy_stats(mp.src[i], &st));
+        g_assert_true(st.zerocopy_disabled);
+        /* Three probe flushes of 8 packets (a packet may take 2 sends). */
+        g_assert_cmpuint(st.queued, >=, 3 * 8);
+        g_assert_cmpuint(st.queued, <=, 2 * 3 * 8);
+        g_assert_cmpuint(st.completed, ==, st.queued);
+        g_assert_cmpuint(st.copied, ==, st.queued);
+        zc_bytes += st.bytes;
+    }
+    /* Almost everything went with plain sends. */
+    g_assert_cmpuint(zc_bytes, <=,
+                     (uint64_t)channels * 3 * 8 * 128 * TARGET_PAGE_SIZE);
+    g_assert_cmpuint(zc_bytes * 2, <, sc.multifd_bytes);
+    mf_close(&mp);
+    mt_machine_free(src);
+    mt_machine_free(dst);
+}
+
 /* The source side notices a dead destination channel and fails. */
 static void test_source_channel_dies(void)
 {
@@ -513,6 +582,8 @@ int main(int argc, char **argv)
             g_test_add_data_func(path, mc, test_roundtrip);
         }
     }
+    g_test_add_func("/migration/multifd/zerocopy-auto-disable",
+                    test_zerocopy_auto_disable);
     g_test_add_func("/migration/multifd/source-channel-dies",
                     test_source_channel_dies);
     for (size_t i = 0; i < G_N_ELEMENTS(bad_packets); i++) {
