@@ -160,6 +160,20 @@ static int migration_incoming_accept_all(MigrationIncomingState *mis,
         qio_channel_set_name(ioc, idname);
         migration_incoming_register(mis, &mis->multifd[id], ioc);
     }
+    if (mis->listener && n_multifd &&
+        qio_channel_wait(mis->listener, G_IO_IN, 0) > 0) {
+        /*
+         * The source connects its channels one after the other; one more
+         * already queued behind the last we expected means it uses more
+         * channels than we do.  Say so, rather than "end of stream"
+         * later.  (Only a look, no wait: a later surplus connection is
+         * refused when the listener closes, and the source fails.)
+         */
+        qapi_error_setg(errp, "multifd: the source opened more than the "
+                        "%u channels expected (multifd-channels must be "
+                        "the same on both sides)", n_multifd);
+        return -1;
+    }
     if (mis->listener) {
         /* Nobody else may connect now. */
         QIOChannel *l;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -261,6 +262,15 @@ char *mig_hmp(MigProc *p, const char *cmdline)
 
 /* ---- processes ---------------------------------------------------- */
 
+/*
+ * In the child: die with the test.  A failing assertion aborts the test
+ * without running any cleanup; this keeps it from leaking processes.
+ */
+static void mig_child_setup(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 MigProc *mig_proc_start(const char *name, bool qemu, const char *args)
 {
     static int serial;
@@ -289,6 +299,8 @@ MigProc *mig_proc_start(const char *name, bool qemu, const char *args)
                                   (int)getpid(), serial++);
 
     g_ptr_array_add(argv, g_strdup(bin));
+    g_ptr_array_add(argv, g_strdup("-M"));
+    g_ptr_array_add(argv, g_strdup("none"));
     g_ptr_array_add(argv, g_strdup("-nodefaults"));
     g_ptr_array_add(argv, g_strdup("-display"));
     g_ptr_array_add(argv, g_strdup("none"));
@@ -304,7 +316,7 @@ MigProc *mig_proc_start(const char *name, bool qemu, const char *args)
 
     if (!g_spawn_async(NULL, (char **)argv->pdata, NULL,
                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                       NULL, NULL, &p->pid, &err)) {
+                       mig_child_setup, NULL, &p->pid, &err)) {
         g_error("cannot start %s: %s", bin, err->message);
     }
     mig_qmp_connect(p);

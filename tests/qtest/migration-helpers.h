@@ -98,6 +98,14 @@ void mig_fill_file(const char *path, uint64_t size, uint64_t seed,
 /* Compare two files byte for byte (sizes too). */
 bool mig_files_equal(const char *a, const char *b);
 
+/*
+ * After a zero-copy migration over loopback: every multifd channel queued
+ * zero-copy sends, all completed, all reported copied; and the copies
+ * showed either as missed sync flushes (@missed) or as every channel
+ * having fallen back to plain sends.
+ */
+void mig_check_zero_copy_loopback(MigProc *p, unsigned int channels,
+                                  int64_t missed);
 /* ::1 can be bound here. */
 bool mig_have_ipv6(void);
 /* setsockopt(SO_ZEROCOPY) works on a TCP socket here. */

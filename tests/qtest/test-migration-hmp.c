@@ -50,15 +50,15 @@ static void test_hmp_migration(void)
     out = mig_hmp(src, "migrate_set_capability xbzrle on");
     assert_contains(out, "Error: Capability 'xbzrle' is not supported by "
                     "zcmig");
-    g_free(out);
+    g_clear_pointer(&out, g_free);
     out = mig_hmp(src, "migrate_set_capability zero-copy-send on");
     assert_contains(out, "Error: Zero copy only available for "
                     "non-compressed non-TLS multifd migration");
-    g_free(out);
+    g_clear_pointer(&out, g_free);
     out = mig_hmp(src, "migrate_set_parameter multifd-channels 0");
     assert_contains(out, "Error: Parameter 'multifd_channels' expects a "
                     "value between 1 and 255");
-    g_free(out);
+    g_clear_pointer(&out, g_free);
 
     g_free(hmp_ok(src, "migrate_set_capability multifd on"));
     g_free(hmp_ok(dst, "migrate_set_capability multifd on"));
@@ -69,22 +69,22 @@ static void test_hmp_migration(void)
         out = hmp_ok(src, "info migrate_capabilities");
         assert_contains(out, "zero-copy-send: on");
         assert_contains(out, "multifd: on");
-        g_free(out);
+        g_clear_pointer(&out, g_free);
     }
     out = hmp_ok(src, "info migrate_parameters");
     assert_contains(out, "multifd-channels: 3");
     assert_contains(out, zc ? "multifd-zerocopy: on" :
                     "multifd-zerocopy: off");
     assert_contains(out, "max-bandwidth: 134217728 bytes/second");
-    g_free(out);
+    g_clear_pointer(&out, g_free);
     g_free(hmp_ok(src, "migrate_set_parameter max-bandwidth 1G"));
     out = hmp_ok(src, "info migrate_parameters");
     assert_contains(out, "max-bandwidth: 1073741824 bytes/second");
-    g_free(out);
+    g_clear_pointer(&out, g_free);
 
     cmd = g_strdup_printf("migrate_incoming tcp:127.0.0.1:%d", port);
     g_free(hmp_ok(dst, cmd));
-    g_free(cmd);
+    g_clear_pointer(&cmd, g_free);
     cmd = g_strdup_printf("migrate -d tcp:127.0.0.1:%d", port);
     g_free(hmp_ok(src, cmd));
     g_free(mig_wait_status(src, MIG_TIMEOUT_MS, "completed", NULL));
@@ -99,15 +99,18 @@ static void test_hmp_migration(void)
     assert_contains(out, "normal: 4096 pages");
     assert_contains(out, "normal bytes: 16384 kbytes");
     if (zc) {
-        /* loopback copies: the fallback line appears */
-        assert_contains(out, "Zero-copy-send fallbacks happened: ");
+        /* loopback copies: a fallback line, or channels that gave up */
         assert_contains(out, "multifd channel 2 zero-copy: ");
+        if (!strstr(out, "Zero-copy-send fallbacks happened: ")) {
+            assert_contains(out, " copied, ");
+            assert_contains(out, "(disabled)");
+        }
     }
-    g_free(out);
+    g_clear_pointer(&out, g_free);
 
     out = mig_hmp(src, "migrate_continue pre-switchover");
     assert_contains(out, "Error: Migration not in expected state: completed");
-    g_free(out);
+    g_clear_pointer(&out, g_free);
     /* cancelling a finished migration is a no-op, as in QEMU */
     g_free(hmp_ok(src, "migrate_cancel"));
 

@@ -218,9 +218,9 @@ static void test_libvirt(void)
         g_assert_cmpint(json_object_get_int_member(ram, "total"), ==,
                         64 << 20);
         g_assert_cmpint(json_object_get_int_member(ram, "remaining"), ==, 0);
-        g_assert_cmpint(json_object_get_int_member(ram,
-                                                   "dirty-sync-missed-zero-copy"),
-                        >, 0);
+        /* loopback copies: missed syncs or channels that fell back */
+        mig_check_zero_copy_loopback(src, 4, json_object_get_int_member(
+                                         ram, "dirty-sync-missed-zero-copy"));
         g_assert_true(json_object_has_member(o, "downtime"));
     }
     json_node_unref(r);

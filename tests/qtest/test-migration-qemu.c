@@ -31,7 +31,7 @@ static const MigScenario rows[] = {
     { "/migration/qemu/from-qemu/tcp6/multifd-2/rp", Q, Z, MIG_TCP6, F,
       32 * 1024, 0, 2, false, true },
     { "/migration/qemu/from-qemu/exec/single/pbs", Q, Z, MIG_EXEC, F,
-      16 * 1024 + 4, 4, 0, false, false, true },
+      16 * 1024 + 8, 4, 0, false, false, true },
 };
 
 int main(int argc, char **argv)
