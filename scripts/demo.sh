@@ -164,12 +164,15 @@ print(f"dirty syncs     : {ram['dirty-sync-count']}, "
 for ch in info.get("zero-copy-channels", []):
     print(f"  multifd channel {ch['id']}: {ch['queued']} zero-copy sends, "
           f"{ch['completed']} completed, {ch['copied']} copied by the kernel, "
-          f"{ch['bytes'] / 2**20:.1f} MiB")
+          f"{ch['bytes'] / 2**20:.1f} MiB"
+          + (" -> switched to plain sends" if ch.get("disabled") else ""))
 if zerocopy:
     print("Note: on loopback the kernel always copies zero-copy sends (the data "
           "is delivered to a local socket),\n      so every completion says "
-          "'copied' and dirty-sync-missed-zero-copy counts each flush. The "
-          "CPU saving\n      needs a real NIC between two hosts.")
+          "'copied': dirty-sync-missed-zero-copy counts the sync flushes\n"
+          "      that found only copies, and a channel that sees nothing but "
+          "copies switches to plain sends.\n      The CPU saving needs a real "
+          "NIC between two hosts.")
 
 dst.cmd("cont")
 st = dst.cmd("query-status")["return"]
