@@ -315,6 +315,40 @@ static void migration_close_channels(MigrationState *s, bool failed)
     migration_exec_reap(pid, failed);
 }
 
+/*
+ * Join the finished thread @opaque from the main loop, unless somebody
+ * (the next migrate, shutdown) joined it already.
+ */
+static gboolean migration_join_idle(gpointer opaque)
+{
+    MigrationState *s = opaque;
+    GThread *t = NULL;
+
+    g_mutex_lock(&s->lock);
+    if (s->thread == s->finished_thread) {
+        t = g_steal_pointer(&s->thread);
+    }
+    s->finished_thread = NULL;
+    g_clear_pointer(&s->join_source, g_source_unref);
+    g_mutex_unlock(&s->lock);
+    if (t) {
+        g_thread_join(t);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* Called on the migration thread, at its very end, with s->lock held. */
+static void migration_schedule_join_locked(MigrationState *s)
+{
+    if (!s->ms->ctx || s->join_source) {
+        return; /* no main loop (unit tests): joined by the next user */
+    }
+    s->finished_thread = g_thread_self();
+    s->join_source = g_idle_source_new();
+    g_source_set_callback(s->join_source, migration_join_idle, s, NULL);
+    g_source_attach(s->join_source, s->ms->ctx);
+}
+
 static gpointer migration_thread(gpointer opaque)
 {
     MigrationStart *st = opaque;
@@ -371,16 +405,10 @@ static gpointer migration_thread(gpointer opaque)
                             MIGRATION_STATUS_FAILED;
     }
 
-    g_mutex_lock(&s->lock);
-    s->end_ms = g_get_monotonic_time() / 1000;
-    if (final == MIGRATION_STATUS_FAILED) {
-        g_free(s->error_desc);
-        s->error_desc = g_strdup(err ? err->message : "unknown error");
-    }
-    migration_set_status_locked(s, final);
-    g_mutex_unlock(&s->lock);
-
-    /* Give the guest back: running again if it was running. */
+    /*
+     * Give the guest back first - running again if it was running - so
+     * that whoever sees the final status also sees the final run state.
+     */
     if (final != MIGRATION_STATUS_COMPLETED && s->vm_stopped) {
         if (s->prev_runstate == RUN_STATE_RUNNING) {
             vm_start(ms);
@@ -389,6 +417,16 @@ static gpointer migration_thread(gpointer opaque)
         }
     }
     s->vm_stopped = false;
+
+    g_mutex_lock(&s->lock);
+    s->end_ms = g_get_monotonic_time() / 1000;
+    if (final == MIGRATION_STATUS_FAILED) {
+        g_free(s->error_desc);
+        s->error_desc = g_strdup(err ? err->message : "unknown error");
+    }
+    migration_set_status_locked(s, final);
+    migration_schedule_join_locked(s);
+    g_mutex_unlock(&s->lock);
 
     g_clear_error(&err);
     migration_transport_free(st->transport);
@@ -403,6 +441,12 @@ static void migration_join(MigrationState *s)
 
     g_mutex_lock(&s->lock);
     t = g_steal_pointer(&s->thread);
+    /* A join scheduled on the main loop is moot now. */
+    s->finished_thread = NULL;
+    if (s->join_source) {
+        g_source_destroy(s->join_source);
+        g_clear_pointer(&s->join_source, g_source_unref);
+    }
     g_mutex_unlock(&s->lock);
     if (t) {
         g_thread_join(t);
@@ -606,6 +650,13 @@ void migration_shutdown(MachineState *ms)
         qmp_migrate_cancel(ms, NULL);
         /* A thread waiting for migrate-continue was woken by the cancel. */
         migration_join(s);
+        /* The thread is gone: nothing can schedule a join any more. */
+        g_mutex_lock(&s->lock);
+        if (s->join_source) {
+            g_source_destroy(s->join_source);
+            g_clear_pointer(&s->join_source, g_source_unref);
+        }
+        g_mutex_unlock(&s->lock);
         migration_close_channels(s, true);
     }
     if (ms->incoming) {

@@ -72,6 +72,8 @@ struct MigrationState {
     char *error_desc;
     MigrationCounters counters;
     GThread *thread;
+    GThread *finished_thread;     /* ... once it ended, until joined */
+    GSource *join_source;         /* main-loop idle that joins it */
     MigrationWakeup wakeup;       /* signalled by cancel */
     bool cancel_requested;
     bool continue_requested;
