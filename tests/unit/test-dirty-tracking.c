@@ -317,6 +317,73 @@ out:
     test_block_free(rb);
 }
 
+/*
+ * -m perf: the cost of tracking for the worst case of the sweep
+ * workload: every page written once per dirty-sync round (so every
+ * write is the first after a re-protection).  Prints ns per page write
+ * untracked and tracked, and the cost of the sync itself per page.
+ */
+static void test_overhead(gconstpointer data)
+{
+    const TestCase *tc = data;
+    enum { ROUNDS = 20 };
+    RAMBlock *rb = test_block_new(tc->ram, 64u << 20);
+    uint64_t npages = rb->used_length / TARGET_PAGE_SIZE;
+    g_autofree unsigned long *bmap = g_new0(unsigned long, npages / BPL + 1);
+    double write_ns[2] = { 0 }, sync_ns = 0;
+    GPtrArray *blocks = g_ptr_array_new();
+    DirtyTracker *dt = NULL;
+    const char *why = NULL;
+
+    g_ptr_array_add(blocks, rb);
+    if (tc->method == DIRTY_TRACK_UFFD_ASYNC &&
+        dirty_track_probe(rb, &why) != DIRTY_TRACK_UFFD_ASYNC) {
+        g_test_skip(why);
+        goto out;
+    }
+    /* Populate first: page faults are not the tracker's cost. */
+    for (uint64_t p = 0; p < npages; p++) {
+        rb->host[p * TARGET_PAGE_SIZE] = 1;
+    }
+    for (int tracked = 0; tracked < 2; tracked++) {
+        gint64 wt = 0, st = 0;
+
+        if (tracked) {
+            g_autoptr(GError) err = NULL;
+
+            dt = dirty_tracker_new(blocks, tc->method);
+            g_assert_true(dirty_tracker_start(dt, &err));
+        }
+        for (int r = 0; r < ROUNDS; r++) {
+            gint64 t0 = g_get_monotonic_time(), t1;
+
+            for (uint64_t p = 0; p < npages; p++) {
+                ((volatile uint8_t *)rb->host)[p * TARGET_PAGE_SIZE]++;
+            }
+            t1 = g_get_monotonic_time();
+            wt += t1 - t0;
+            if (tracked) {
+                g_assert_cmpint(test_sync(dt, rb, bmap), ==, npages);
+                st += g_get_monotonic_time() - t1;
+            }
+        }
+        write_ns[tracked] = wt * 1000.0 / (ROUNDS * npages);
+        if (tracked) {
+            sync_ns = st * 1000.0 / (ROUNDS * npages);
+        }
+        g_clear_pointer(&dt, dirty_tracker_free);
+    }
+    g_test_message("%s/%s: first write after a sync %.1f ns/page untracked, "
+                   "%.1f ns/page tracked; sync %.1f ns/page",
+                   dirty_track_method_str(tc->method),
+                   tc->ram == TEST_RAM_ANON ? "ram" :
+                   tc->ram == TEST_RAM_MEMFD ? "memfd" : "file",
+                   write_ns[0], write_ns[1], sync_ns);
+out:
+    g_ptr_array_unref(blocks);
+    test_block_free(rb);
+}
+
 static void test_method_names(void)
 {
     DirtyTrackMethod m;
@@ -383,6 +450,13 @@ int main(int argc, char **argv)
             g_test_add_data_func(p1, &cases[m][r], test_mark_and_clear);
             g_test_add_data_func(p2, &cases[m][r], test_ram_ops);
             g_test_add_data_func(p3, &cases[m][r], test_concurrent);
+            if (g_test_perf()) {
+                g_autofree char *p4 = g_strdup_printf(
+                    "/dirty-tracking/%s/%s/overhead", methods[m].name,
+                    rams[r]);
+
+                g_test_add_data_func(p4, &cases[m][r], test_overhead);
+            }
         }
     }
     for (unsigned int r = 0; r < G_N_ELEMENTS(rams); r++) {
