@@ -86,7 +86,6 @@ static const MigrationIncomingHooks migration_incoming_hooks = {
 
 typedef struct MigrationIncomingStart {
     MigrationIncomingState *mis;
-    unsigned int n_multifd;
 } MigrationIncomingStart;
 
 static void migration_incoming_register(MigrationIncomingState *mis,
@@ -101,10 +100,11 @@ static void migration_incoming_register(MigrationIncomingState *mis,
 }
 
 static int migration_incoming_accept_all(MigrationIncomingState *mis,
-                                         unsigned int n_multifd,
-                                         GError **errp)
+                                         unsigned int *n_out, GError **errp)
 {
     MachineState *ms = mis->ms;
+    MigrationOptions *o = &ms->migration->options;
+    unsigned int n_multifd;
     QIOChannel *ioc;
     unsigned int i;
 
@@ -117,9 +117,25 @@ static int migration_incoming_accept_all(MigrationIncomingState *mis,
         }
         migration_incoming_register(mis, &mis->main, ioc);
     }
+    /*
+     * The stream has started: take the settings now (as QEMU does, they
+     * may change while we only listen), atomically with the switch to
+     * active, after which they are frozen (the QMP setters check the
+     * status under the same lock).
+     */
     g_mutex_lock(&mis->lock);
+    mis->events = o->caps[MIGRATION_CAPABILITY_EVENTS];
+    n_multifd = o->caps[MIGRATION_CAPABILITY_MULTIFD] ?
+                o->multifd_channels : 0;
+    mis->n_multifd = n_multifd;
+    mis->multifd = n_multifd ? g_new0(QIOChannel *, n_multifd) : NULL;
     migration_incoming_set_status_locked(mis, MIGRATION_STATUS_ACTIVE);
     g_mutex_unlock(&mis->lock);
+    *n_out = n_multifd;
+    if (n_multifd && !mis->listener) {
+        qapi_error_setg(errp, "multifd is not supported by current protocol");
+        return -1;
+    }
 
     for (i = 0; i < n_multifd; i++) {
         g_autofree char *name = g_strdup_printf("multifd-recv-%u", i);
@@ -229,7 +245,6 @@ static gpointer migration_incoming_thread(gpointer opaque)
     MachineState *ms = mis->ms;
     MigrationIncomingParams p = {
         .ms = ms,
-        .n_multifd = st->n_multifd,
         .counters = &mis->counters,
         .hooks = &migration_incoming_hooks,
         .opaque = mis,
@@ -237,7 +252,7 @@ static gpointer migration_incoming_thread(gpointer opaque)
     GError *err = NULL;
     int ret;
 
-    ret = migration_incoming_accept_all(mis, st->n_multifd, &err);
+    ret = migration_incoming_accept_all(mis, &p.n_multifd, &err);
     if (ret == 0) {
         p.main = mis->main;
         p.multifd = mis->multifd;
@@ -303,7 +318,6 @@ static bool migration_incoming_start(MigrationIncomingState *mis,
     MigrationIncomingStart *st;
     QIOChannel *listener = NULL, *exec_ioc = NULL;
     GPid pid = 0;
-    unsigned int n;
 
     t = migration_transport_parse(uri, errp);
     if (!t) {
@@ -327,11 +341,8 @@ static bool migration_incoming_start(MigrationIncomingState *mis,
             return false;
         }
     }
-    n = o->caps[MIGRATION_CAPABILITY_MULTIFD] ? o->multifd_channels : 0;
-
     st = g_new0(MigrationIncomingStart, 1);
     st->mis = mis;
-    st->n_multifd = n;
 
     g_mutex_lock(&mis->lock);
     memset(&mis->counters, 0, sizeof(mis->counters));
@@ -348,8 +359,8 @@ static bool migration_incoming_start(MigrationIncomingState *mis,
                                              NULL) : NULL;
     mis->main = exec_ioc;
     mis->child_pid = pid;
-    mis->n_multifd = n;
-    mis->multifd = n ? g_new0(QIOChannel *, n) : NULL;
+    mis->n_multifd = 0;
+    mis->multifd = NULL;
     mis->start_ms = g_get_monotonic_time() / 1000;
     mis->end_ms = 0;
     mis->status = MIGRATION_STATUS_NONE;

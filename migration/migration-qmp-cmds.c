@@ -15,26 +15,39 @@
 
 #define QERR_MIGRATION_ACTIVE "There's a migration process in progress"
 
-/* Settings are frozen while either direction runs. */
-static bool migration_settings_frozen(MachineState *ms, GError **errp)
+/*
+ * Settings are frozen while a migration runs: outgoing from setup on,
+ * incoming once the stream started (while it only listens they may still
+ * change, as in QEMU).  Returns with mis->lock held when not frozen, so
+ * that the incoming thread cannot take its snapshot of the settings in
+ * the middle of a change; the caller unlocks.
+ */
+static bool migration_settings_lock(MachineState *ms, GError **errp)
 {
-    if (migration_is_running(ms->migration) ||
-        migration_incoming_is_running(ms->incoming)) {
+    MigrationIncomingState *mis = ms->incoming;
+    bool frozen;
+
+    g_mutex_lock(&mis->lock);
+    frozen = migration_is_running(ms->migration) ||
+             mis->status == MIGRATION_STATUS_ACTIVE;
+    if (frozen) {
+        g_mutex_unlock(&mis->lock);
         qapi_error_setg(errp, QERR_MIGRATION_ACTIVE);
-        return true;
+        return false;
     }
-    return false;
+    return true;
 }
 
 void qmp_migrate_set_capabilities(MachineState *ms,
                                   MigrationCapabilityStatusList *capabilities,
                                   GError **errp)
 {
-    if (migration_settings_frozen(ms, errp)) {
+    if (!migration_settings_lock(ms, errp)) {
         return;
     }
     migration_options_set_capabilities(&ms->migration->options, capabilities,
                                        errp);
+    g_mutex_unlock(&ms->incoming->lock);
 }
 
 MigrationCapabilityStatusList *
@@ -46,10 +59,11 @@ qmp_query_migrate_capabilities(MachineState *ms, GError **errp)
 void qmp_migrate_set_parameters(MachineState *ms, MigrateSetParameters *params,
                                 GError **errp)
 {
-    if (migration_settings_frozen(ms, errp)) {
+    if (!migration_settings_lock(ms, errp)) {
         return;
     }
     migration_options_set_parameters(&ms->migration->options, params, errp);
+    g_mutex_unlock(&ms->incoming->lock);
 }
 
 MigrationParameters *qmp_query_migrate_parameters(MachineState *ms,

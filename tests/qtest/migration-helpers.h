@@ -152,6 +152,7 @@ typedef struct MigScenario {
     bool return_path;
     bool pause_before_switchover;
     bool dst_paused;      /* -S on the destination: stays paused */
+    bool incoming_cli;    /* -incoming URI instead of defer + QMP */
 } MigScenario;
 
 /*

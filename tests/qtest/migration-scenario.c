@@ -197,8 +197,17 @@ void mig_run_scenario(const MigScenario *sc)
 
     src_args = mig_backend_args(sc->backend, sc->size_kib, src_file);
     dst_args = mig_backend_args(sc->backend, sc->size_kib, dst_file);
+    dst_uri = mig_uri(sc, false, stream);
+    src_uri = mig_uri(sc, true, stream);
+    g_assert_true(!sc->incoming_cli || sc->transport != MIG_EXEC);
     {
-        g_autofree char *a = g_strdup_printf("%s -incoming defer%s", dst_args,
+        /*
+         * -incoming URI listens at once; the settings still may change
+         * until the source connects (QEMU allows that too).
+         */
+        g_autofree char *a = g_strdup_printf("%s -incoming %s%s", dst_args,
+                                             sc->incoming_cli ? dst_uri :
+                                             "defer",
                                              sc->dst_paused ? " -S" : "");
         dst = mig_proc_start("dst", sc->dst == MIG_PEER_QEMU, a);
     }
@@ -228,10 +237,7 @@ void mig_run_scenario(const MigScenario *sc)
         }
     }
 
-    dst_uri = mig_uri(sc, false, stream);
-    src_uri = mig_uri(sc, true, stream);
-
-    if (sc->transport != MIG_EXEC) {
+    if (sc->transport != MIG_EXEC && !sc->incoming_cli) {
         mig_cmd_ok(dst, "{\"execute\": \"migrate-incoming\", \"arguments\": "
                    "{\"uri\": \"%s\"}}", dst_uri);
     }

@@ -44,6 +44,11 @@ static const MigScenario rows[] = {
       MIG_TCP4, MIG_BACKEND_RAM, 32 * 1024, 3, 4, true, true, true, true },
     { "/migration/matrix/tcp4/single/rp-pbs", Z, Z, MIG_TCP4,
       MIG_BACKEND_RAM, 16 * 1024, 0, 0, false, true, true },
+    /* -incoming URI on the command line, settings made afterwards */
+    { "/migration/matrix/tcp4/multifd-4/incoming-cli", Z, Z, MIG_TCP4,
+      MIG_BACKEND_RAM, 32 * 1024, 2, 4, false, false, false, false, true },
+    { "/migration/matrix/unix/single/incoming-cli", Z, Z, MIG_UNIX,
+      MIG_BACKEND_MEMFD, 16 * 1024, 0, 0, false, true, false, true, true },
     /* one larger case */
     { "/migration/matrix/tcp4/multifd-4/ram/zero-copy/256M", Z, Z, MIG_TCP4,
       MIG_BACKEND_RAM, 256 * 1024, 16, 4, true },

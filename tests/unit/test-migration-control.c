@@ -869,6 +869,9 @@ static void test_incoming_twice(void)
     g_assert_cmpstr(info->socket_address->value->u.inet.host, ==,
                     "127.0.0.1");
     g_assert_cmpstr(info->socket_address->value->u.inet.port, !=, "0");
+    /* while it only listens, settings may still change (QEMU allows it) */
+    set_caps(s.ms, "events,multifd");
+    set_channels(s.ms, 3);
     /* shutdown wakes the thread blocked in accept */
     side_destroy(&s);
 }
