@@ -264,9 +264,60 @@ static void test_libvirt(void)
     mig_proc_free(dst);
 }
 
+/* virsh domjobabort: migrate_cancel, restore the settings, cont. */
+static void test_libvirt_abort(void)
+{
+    g_autofree char *dst_args = g_strdup_printf("%s -S -incoming defer",
+                                                RAM_ARGS);
+    g_autofree char *src_caps = NULL, *sum = NULL, *sum2 = NULL;
+    MigProc *src, *dst;
+    JsonNode *saved, *r;
+    int port = mig_free_port();
+
+    dst = mig_proc_start("dst", false, dst_args);
+    check_advertised(dst);
+    src = mig_proc_start("src", false, RAM_ARGS);
+    check_advertised(src);
+    mig_cmd_ok(src, "{\"execute\": \"x-zcmig-fill-ram\", \"arguments\": "
+               "{\"seed\": 5}}");
+    sum = mig_ram_checksum(src);
+    saved = saved_params(src);
+    src_caps = caps_json("pause-before-switchover,multifd,return-path");
+    LV_OK(src, "\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":"
+          "%s}", src_caps);
+    LV_OK(src, "\"migrate-set-parameters\",\"arguments\":{\"tls-creds\":\"\","
+          "\"tls-hostname\":\"\",\"max-bandwidth\":9223372036853727232,"
+          "\"multifd-channels\":4}");
+    LV_OK(dst, "\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":"
+          "[{\"capability\":\"multifd\",\"state\":true}]}");
+    LV_OK(dst, "\"migrate-set-parameters\",\"arguments\":{\"multifd-channels\":4}");
+    LV_OK(dst, "\"migrate-incoming\",\"arguments\":{\"uri\":"
+          "\"tcp:127.0.0.1:%d\"}", port);
+    LV_OK(src, "\"migrate\",\"arguments\":{\"detach\":true,\"resume\":false,"
+          "\"uri\":\"tcp:127.0.0.1:%d\"}", port);
+    mig_wait_migration_event(src, "pre-switchover", MIG_TIMEOUT_MS);
+    LV_OK(src, "\"migrate_cancel\"");
+    mig_wait_migration_event(src, "cancelled", MIG_TIMEOUT_MS);
+    /* libvirt's reset, then cont: must all succeed */
+    restore_params(src, saved);
+    LV_OK(src, "\"cont\"");
+    r = LV(src, "\"query-status\"");
+    g_assert_true(json_object_get_boolean_member(json_node_get_object(r),
+                                                 "running"));
+    json_node_unref(r);
+    sum2 = mig_ram_checksum(src);
+    g_assert_cmpstr(sum, ==, sum2);
+    /* libvirt kills the destination; it had failed and stayed up */
+    g_free(mig_wait_status(dst, MIG_TIMEOUT_MS, "failed", NULL));
+    json_node_unref(saved);
+    mig_proc_free(src);
+    mig_proc_free(dst);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/migration/libvirt/zero-copy-parallel-4", test_libvirt);
+    g_test_add_func("/migration/libvirt/domjobabort", test_libvirt_abort);
     return g_test_run();
 }
