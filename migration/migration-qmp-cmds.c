@@ -145,8 +145,7 @@ static void migration_fill_source_info(MigrationState *s, MigrationInfo *info)
 
     switch (s->status) {
     case MIGRATION_STATUS_SETUP:
-        info->has_total_time = true;
-        info->total_time = end - s->start_ms;
+        /* QEMU 7.2: only the status while connecting. */
         return;
     case MIGRATION_STATUS_ACTIVE:
     case MIGRATION_STATUS_CANCELLING:
