@@ -16,14 +16,13 @@
 
 #include <string.h>
 
+#include "io/channel-buffer.h"
 #include "io/channel-socket.h"
 #include "migration/migration.h"
 #include "migration/transport.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/qapi-events.h"
-
-void migration_incoming_shutdown(MigrationIncomingState *mis);
 
 MigrationStatus migration_incoming_get_status(MigrationIncomingState *mis)
 {
@@ -139,7 +138,10 @@ static int migration_incoming_accept_all(MigrationIncomingState *mis,
 
     for (i = 0; i < n_multifd; i++) {
         g_autofree char *name = g_strdup_printf("multifd-recv-%u", i);
+        uint8_t pkt[MULTIFD_INIT_PACKET_SIZE];
+        QIOChannelBuffer *bioc;
         uint8_t id = 0;
+        int ret;
 
         /* ... but once it started, the channels must follow promptly. */
         ioc = migration_socket_accept(mis->listener, name,
@@ -151,19 +153,22 @@ static int migration_incoming_accept_all(MigrationIncomingState *mis,
             return -1;
         }
         /*
-         * A peer that connects and sends nothing must not hold us
-         * forever.  (A partial packet followed by silence is only ended by
-         * the peer going away or by shutdown; see docs/devel/migration.)
+         * A peer that connects and sends nothing, or part of a packet,
+         * must not hold us forever: read the packet with a deadline, then
+         * let the engine validate it.
          */
-        if (qio_channel_wait(ioc, G_IO_IN, MIGRATION_CHANNELS_TIMEOUT_MS) ==
-            0) {
-            qapi_error_setg(errp, "multifd: channel sent no initial packet "
-                       "within %d ms", MIGRATION_CHANNELS_TIMEOUT_MS);
+        if (migration_socket_read_full(ioc, pkt, sizeof(pkt),
+                                       MIGRATION_CHANNELS_TIMEOUT_MS,
+                                       &mis->wakeup, errp) < 0) {
+            g_prefix_error(errp, "multifd: initial packet: ");
             qio_channel_unref(ioc);
             return -1;
         }
-        if (multifd_recv_initial_packet(ioc, ms->uuid, n_multifd, &id,
-                                        errp) < 0) {
+        bioc = qio_channel_buffer_new_data(pkt, sizeof(pkt));
+        ret = multifd_recv_initial_packet(QIO_CHANNEL(bioc), ms->uuid,
+                                          n_multifd, &id, errp);
+        qio_channel_unref(QIO_CHANNEL(bioc));
+        if (ret < 0) {
             qio_channel_unref(ioc);
             return -1;
         }

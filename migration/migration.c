@@ -640,8 +640,6 @@ void migration_object_init(MachineState *ms)
     ms->incoming = mis;
 }
 
-void migration_incoming_shutdown(MigrationIncomingState *mis);
-
 void migration_shutdown(MachineState *ms)
 {
     MigrationState *s = ms->migration;

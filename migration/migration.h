@@ -162,6 +162,12 @@ void migration_shutdown(MachineState *ms);
 bool migration_incoming_cli(MachineState *ms, const char *uri,
                             GError **errp);
 
+/*
+ * Stop the incoming side: wake and join its thread, close its channels.
+ * The state stays allocated (migration_shutdown() frees it).
+ */
+void migration_incoming_shutdown(MigrationIncomingState *mis);
+
 /* True while an outgoing migration is in setup..device/cancelling. */
 bool migration_is_running(MigrationState *s);
 /* True while an incoming migration is listening or loading. */

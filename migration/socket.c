@@ -337,3 +337,52 @@ QIOChannel *migration_socket_accept(QIOChannel *listener, const char *name,
         return QIO_CHANNEL_SOCKET_BASE(sioc);
     }
 }
+
+int migration_socket_read_full(QIOChannel *ioc, void *buf, size_t len,
+                               int timeout_ms, MigrationWakeup *wakeup,
+                               GError **errp)
+{
+    int fd = qio_channel_socket_get_fd(QIO_CHANNEL_SOCKET(ioc));
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    size_t got = 0;
+    int ret = -1;
+
+    if (qio_channel_set_blocking(ioc, false, errp) < 0) {
+        return -1;
+    }
+    while (got < len) {
+        gint64 left = deadline - g_get_monotonic_time();
+        ssize_t n;
+
+        n = qio_channel_read(ioc, (uint8_t *)buf + got, len - got, errp);
+        if (n > 0) {
+            got += n;
+            continue;
+        }
+        if (n == 0) {
+            qapi_error_setg(errp, "Unexpected end-of-file before all data "
+                            "were read");
+            goto out;
+        }
+        if (n != QIO_CHANNEL_ERR_BLOCK) {
+            goto out;
+        }
+        if (left <= 0) {
+            qapi_error_setg(errp, "timed out after %d ms (%zu of %zu bytes "
+                            "received)", timeout_ms, got, len);
+            goto out;
+        }
+        n = migration_socket_poll(fd, POLLIN, (int)((left + 999) / 1000),
+                                  wakeup);
+        if (n < 0) {
+            qapi_error_setg(errp, "Incoming migration cancelled");
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    if (qio_channel_set_blocking(ioc, true, ret < 0 ? NULL : errp) < 0) {
+        ret = -1;
+    }
+    return ret;
+}

@@ -69,6 +69,18 @@ QIOChannel *migration_socket_accept(QIOChannel *listener, const char *name,
                                     GError **errp);
 
 /**
+ * migration_socket_read_full:
+ *
+ * Read exactly @len bytes from the socket channel @ioc within
+ * @timeout_ms, stopping early when @wakeup is signalled: for handshakes,
+ * where a peer that sends part of a packet and then stalls must not hold
+ * us.  Returns 0, or -1 with @errp set.  @ioc is blocking again after.
+ */
+int migration_socket_read_full(QIOChannel *ioc, void *buf, size_t len,
+                               int timeout_ms, MigrationWakeup *wakeup,
+                               GError **errp);
+
+/**
  * migration_exec_spawn:
  * @outgoing: true: the stream goes to the command's stdin; false: it
  *            comes from the command's stdout

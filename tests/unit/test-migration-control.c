@@ -654,6 +654,41 @@ static void test_fake_multifd_peer(void)
     side_destroy(&dst);
 }
 
+/*
+ * A multifd peer that sends part of its initial packet and stalls: the
+ * destination waits with a deadline, and shutdown wakes it at once.
+ */
+static void test_partial_packet_shutdown(void)
+{
+    Side dst;
+    g_autofree char *uri = unix_uri("partial");
+    g_autoptr(QIOSocketAddress) addr = NULL;
+    QIOChannelSocket *c1, *c2;
+    GError *err = NULL;
+    uint8_t part[10] = { 0x11, 0x22, 0x33, 0x44 };
+    g_autofree char *e = NULL;
+
+    side_init(&dst, 64, true);
+    set_caps(dst.ms, "multifd");
+    incoming(&dst, uri);
+    addr = qio_socket_address_parse(uri, &err);
+    c1 = qio_channel_socket_connect_sync(addr, &err);
+    g_assert_no_error(err);
+    wait_for(dst_status, &dst, MIGRATION_STATUS_ACTIVE);
+    c2 = qio_channel_socket_connect_sync(addr, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(qio_channel_write_all(QIO_CHANNEL_SOCKET_BASE(c2), part,
+                                          sizeof(part), &err), ==, 0);
+    /* woken by shutdown, not by the 30 s deadline: the message says so */
+    migration_incoming_shutdown(dst.ms->incoming);
+    e = query_error(&dst);
+    g_assert_cmpstr(e, ==, "multifd: initial packet: Incoming migration "
+                    "cancelled");
+    side_destroy(&dst);
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(c1));
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(c2));
+}
+
 static void test_uuid_mismatch(void)
 {
     Side src, dst;
@@ -995,6 +1030,8 @@ int main(int argc, char **argv)
                     test_connect_refused);
     g_test_add_func("/migration/control/fail/fake-multifd-peer",
                     test_fake_multifd_peer);
+    g_test_add_func("/migration/control/fail/partial-packet-shutdown",
+                    test_partial_packet_shutdown);
     g_test_add_func("/migration/control/fail/uuid-mismatch",
                     test_uuid_mismatch);
     g_test_add_func("/migration/control/fail/channel-mismatch",
