@@ -679,11 +679,16 @@ static void test_partial_packet_shutdown(void)
     g_assert_no_error(err);
     g_assert_cmpint(qio_channel_write_all(QIO_CHANNEL_SOCKET_BASE(c2), part,
                                           sizeof(part), &err), ==, 0);
-    /* woken by shutdown, not by the 30 s deadline: the message says so */
+    /*
+     * Woken by shutdown, not by the 30 s deadline: the message says so
+     * (in the packet read, or - if the thread had not accepted the
+     * channel yet - in accept).
+     */
     migration_incoming_shutdown(dst.ms->incoming);
     e = query_error(&dst);
-    g_assert_cmpstr(e, ==, "multifd: initial packet: Incoming migration "
-                    "cancelled");
+    g_assert_true(g_str_has_prefix(e, "multifd: "));
+    g_assert_true(g_str_has_suffix(e, "Incoming migration cancelled") ||
+                  strstr(e, "Incoming migration cancelled while waiting"));
     side_destroy(&dst);
     qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(c1));
     qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(c2));
