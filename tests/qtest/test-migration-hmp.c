@@ -118,9 +118,43 @@ static void test_hmp_migration(void)
     mig_proc_free(dst);
 }
 
+/* The idle "info" texts are QEMU 7.2's, byte for byte. */
+static void test_hmp_same_as_qemu(void)
+{
+    static const char *const cmds[] = {
+        "info migrate", "info migrate_capabilities",
+        "info migrate_parameters",
+    };
+    MigProc *z, *q;
+    size_t i;
+
+    if (!mig_qemu_binary()) {
+        g_test_skip("qemu-system-x86_64 not found");
+        return;
+    }
+    z = mig_proc_start("zcmig", false, RAM_ARGS);
+    q = mig_proc_start("qemu", true, RAM_ARGS);
+    for (i = 0; i < G_N_ELEMENTS(cmds); i++) {
+        g_autofree char *zo = mig_hmp(z, cmds[i]);
+        g_autofree char *qo = mig_hmp(q, cmds[i]);
+
+        if (!strcmp(cmds[i], "info migrate_parameters")) {
+            /* zcmig's one extra line, last */
+            g_autofree char *want = g_strdup_printf(
+                "%smultifd-zerocopy: off\r\n", qo);
+            g_assert_cmpstr(zo, ==, want);
+        } else {
+            g_assert_cmpstr(zo, ==, qo);
+        }
+    }
+    mig_proc_free(z);
+    mig_proc_free(q);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/migration/hmp/multifd-zero-copy", test_hmp_migration);
+    g_test_add_func("/migration/hmp/same-as-qemu", test_hmp_same_as_qemu);
     return g_test_run();
 }
