@@ -235,6 +235,27 @@ char *mig_cmd_err(MigProc *p, const char *fmt, ...)
     return desc;
 }
 
+char *mig_cmd_try(MigProc *p, const char *fmt, ...)
+{
+    va_list ap;
+    JsonNode *reply;
+    JsonObject *o;
+    char *desc;
+
+    va_start(ap, fmt);
+    reply = mig_qmp_vcmd(p, fmt, ap);
+    va_end(ap);
+    o = json_node_get_object(reply);
+    if (json_object_has_member(o, "error")) {
+        desc = g_strdup(json_object_get_string_member(
+            json_object_get_object_member(o, "error"), "desc"));
+    } else {
+        desc = g_strdup("");
+    }
+    json_node_unref(reply);
+    return desc;
+}
+
 char *mig_hmp(MigProc *p, const char *cmdline)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();

@@ -63,6 +63,8 @@ JsonNode *mig_cmd(MigProc *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void mig_cmd_ok(MigProc *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Execute and assert failure; returns the error's "desc" (g_free). */
 char *mig_cmd_err(MigProc *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Execute; "" on success, else the error's "desc" (g_free). */
+char *mig_cmd_try(MigProc *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* HMP through human-monitor-command; returns the output (g_free). */
 char *mig_hmp(MigProc *p, const char *cmdline);
 
