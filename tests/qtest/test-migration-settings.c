@@ -107,9 +107,46 @@ static void test_same_as_qemu(void)
     mig_proc_free(q);
 }
 
+/* Connection failures: the same error-desc as QEMU. */
+static void test_connect_errors_as_qemu(void)
+{
+    static const char *const uris[] = {
+        "unix:/nonexistent-zcmig-dir/x", "tcp:127.0.0.1:%d",
+    };
+    size_t i;
+
+    if (!mig_qemu_binary()) {
+        g_test_skip("qemu-system-x86_64 not found");
+        return;
+    }
+    for (i = 0; i < G_N_ELEMENTS(uris); i++) {
+        /* a port nobody listens on */
+        g_autofree char *uri = g_strdup_printf(uris[i], mig_free_port());
+        MigProc *z = mig_proc_start("zcmig", false, RAM_ARGS);
+        MigProc *q = mig_proc_start("qemu", true, RAM_ARGS);
+        g_autofree char *ze = NULL, *qe = NULL;
+
+        mig_cmd_ok(z, "{\"execute\": \"migrate\", \"arguments\": "
+                   "{\"uri\": \"%s\"}}", uri);
+        mig_cmd_ok(q, "{\"execute\": \"migrate\", \"arguments\": "
+                   "{\"uri\": \"%s\"}}", uri);
+        g_free(mig_wait_status(z, MIG_TIMEOUT_MS, "failed", NULL));
+        g_free(mig_wait_status(q, MIG_TIMEOUT_MS, "failed", NULL));
+        ze = mig_query_error(z);
+        qe = mig_query_error(q);
+        g_test_message("%s -> %s", uri, qe);
+        g_assert_cmpstr(ze, ==, qe);
+        mig_wait_run_state(z, "running", MIG_TIMEOUT_MS);
+        mig_proc_free(z);
+        mig_proc_free(q);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/migration/settings/same-as-qemu", test_same_as_qemu);
+    g_test_add_func("/migration/settings/connect-errors-as-qemu",
+                    test_connect_errors_as_qemu);
     return g_test_run();
 }
