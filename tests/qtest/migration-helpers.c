@@ -39,14 +39,48 @@ static void mig_tmp_cleanup(void)
     }
 }
 
+/*
+ * A test that fails an assertion aborts without cleaning up: remove the
+ * directories of earlier test processes that no longer exist.
+ */
+static void mig_tmp_reap_stale(const char *base)
+{
+    g_autoptr(GDir) dir = g_dir_open(base, 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        unsigned long pid;
+        char *end;
+
+        if (!g_str_has_prefix(name, "zcmig-mig-")) {
+            continue;
+        }
+        pid = strtoul(name + strlen("zcmig-mig-"), &end, 10);
+        if (*end != '-' || pid == 0) {
+            continue; /* not named by this helper */
+        }
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            g_autofree char *path = g_build_filename(base, name, NULL);
+            g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", path);
+
+            if (system(cmd) != 0) {
+                g_printerr("could not remove %s\n", path);
+            }
+        }
+    }
+}
+
 const char *mig_tmpdir(void)
 {
     if (!mig_tmp) {
         /* /dev/shm: file-backed guest RAM there is plain memory. */
         const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ?
                            "/dev/shm" : g_get_tmp_dir();
-        g_autofree char *tmpl = g_build_filename(base, "zcmig-mig-XXXXXX",
-                                                 NULL);
+        g_autofree char *leaf = g_strdup_printf("zcmig-mig-%d-XXXXXX",
+                                                (int)getpid());
+        g_autofree char *tmpl = g_build_filename(base, leaf, NULL);
+
+        mig_tmp_reap_stale(base);
         mig_tmp = g_mkdtemp(g_steal_pointer(&tmpl));
         g_assert_nonnull(mig_tmp);
         atexit(mig_tmp_cleanup);
