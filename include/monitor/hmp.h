@@ -11,8 +11,7 @@
  *   hmp_info_cmds[]           monitor/hmp-cmds.c (status, version, ...)
  *   hmp_migration_info_cmds[] migration/migration-hmp-cmds.c (migrate, ...)
  * So a subsystem adds commands by defining its tables; no global state,
- * no registration call.  (Until migration defines its tables, empty weak
- * ones from monitor/hmp-fallback.c are linked.)
+ * no registration call.
  *
  * Handlers call the QMP implementation, print with monitor_printf() and
  * free.  They receive the rest of the line after the command name with

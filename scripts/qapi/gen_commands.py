@@ -186,8 +186,8 @@ def gen_source(schema):
 
 def gen_unimpl(schema, enabled):
     c = [file_header('qapi-commands-unimpl.c',
-                     'Weak fallback handlers for commands not implemented '
-                     'yet')]
+                     'Weak fallback handlers for commands that have no '
+                     'handler')]
     c.append('/*\n * Each definition here is weak: a real handler anywhere '
              'in the program\n * replaces it.  Built into its own library '
              'that is linked after\n * libzcmig.a, so that real handlers are '
