@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -79,6 +80,51 @@ bool mt_guards_intact(MachineState *ms)
         }
     }
     return true;
+}
+
+RAMBlock *mt_mapped_block_new(MTRamKind kind, uint64_t size,
+                              const char *tag)
+{
+    RAMBlock *rb = g_new0(RAMBlock, 1);
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
+    rb->idstr = g_strdup("mem0");
+    rb->used_length = size;
+    rb->page_size = TARGET_PAGE_SIZE;
+    rb->fd = -1;
+    if (kind == MT_RAM_MEMFD) {
+        rb->backend = RAM_BACKEND_MEMFD;
+        rb->fd = memfd_create(tag, MFD_CLOEXEC);
+    } else if (kind == MT_RAM_FILE) {
+        /* A regular file on the temp dir's file system. */
+        g_autofree char *templ = g_strdup_printf("%s-XXXXXX", tag);
+        g_autofree char *path = g_build_filename(g_get_tmp_dir(), templ,
+                                                 NULL);
+
+        rb->backend = RAM_BACKEND_FILE;
+        rb->fd = g_mkstemp(path);
+        unlink(path);
+    }
+    if (rb->fd >= 0) {
+        g_assert_cmpint(ftruncate(rb->fd, size), ==, 0);
+        flags = MAP_SHARED;
+        rb->shared = true;
+    } else {
+        g_assert_true(kind == MT_RAM_ANON);
+    }
+    rb->host = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, rb->fd, 0);
+    g_assert_true(rb->host != MAP_FAILED);
+    return rb;
+}
+
+void mt_mapped_block_free(RAMBlock *rb)
+{
+    munmap(rb->host, rb->used_length);
+    if (rb->fd >= 0) {
+        close(rb->fd);
+    }
+    g_free(rb->idstr);
+    g_free(rb);
 }
 
 bool mt_fill_page(uint8_t *page, uint64_t i, uint32_t seed)

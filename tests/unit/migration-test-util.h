@@ -27,6 +27,23 @@ void mt_machine_free(MachineState *ms);
 RAMBlock *mt_ram(MachineState *ms);
 bool mt_guards_intact(MachineState *ms);
 
+/* What backs an mt_mapped_block_new() block. */
+typedef enum MTRamKind {
+    MT_RAM_ANON,
+    MT_RAM_MEMFD,
+    MT_RAM_FILE,
+} MTRamKind;
+
+/*
+ * A RAMBlock "mem0" of @size bytes, mmap()ed like system/ramblock.c
+ * does for @kind (without depending on it): anonymous private memory,
+ * a shared memfd named @tag, or a shared unlinked regular file
+ * "@tag-XXXXXX" in the temp dir.  Free with mt_mapped_block_free().
+ */
+RAMBlock *mt_mapped_block_new(MTRamKind kind, uint64_t size,
+                              const char *tag);
+void mt_mapped_block_free(RAMBlock *rb);
+
 /*
  * Page @i of the test pattern: all zero when i % 5 == 1 or i % 7 == 3,
  * otherwise bytes derived from (i, seed).  Returns true if the page is

@@ -19,62 +19,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "migration-test-util.h"
 #include "migration/dirty-tracking.h"
 
 #define BPL (sizeof(unsigned long) * 8)
 #define TEST_BLOCK_SIZE (8u << 20)
 #define TEST_DEADLINE_US (60 * G_USEC_PER_SEC)
 
-typedef enum TestRam { TEST_RAM_ANON, TEST_RAM_MEMFD, TEST_RAM_FILE } TestRam;
-
 typedef struct TestCase {
     DirtyTrackMethod method;
-    TestRam ram;
+    MTRamKind ram;
 } TestCase;
-
-/* A RAMBlock like system/ramblock.c makes, without depending on it. */
-static RAMBlock *test_block_new(TestRam kind, uint64_t size)
-{
-    RAMBlock *rb = g_new0(RAMBlock, 1);
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-
-    rb->idstr = g_strdup("mem0");
-    rb->used_length = size;
-    rb->page_size = TARGET_PAGE_SIZE;
-    rb->fd = -1;
-    if (kind == TEST_RAM_MEMFD) {
-        rb->backend = RAM_BACKEND_MEMFD;
-        rb->fd = memfd_create("test-dirty", MFD_CLOEXEC);
-    } else if (kind == TEST_RAM_FILE) {
-        /* A regular file on the build tree's file system (not tmpfs). */
-        g_autofree char *path = g_build_filename(g_get_tmp_dir(),
-                                                 "test-dirty-XXXXXX", NULL);
-
-        rb->backend = RAM_BACKEND_FILE;
-        rb->fd = g_mkstemp(path);
-        unlink(path);
-    }
-    if (rb->fd >= 0) {
-        g_assert_cmpint(ftruncate(rb->fd, size), ==, 0);
-        flags = MAP_SHARED;
-        rb->shared = true;
-    } else {
-        g_assert_true(kind == TEST_RAM_ANON);
-    }
-    rb->host = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, rb->fd, 0);
-    g_assert_true(rb->host != MAP_FAILED);
-    return rb;
-}
-
-static void test_block_free(RAMBlock *rb)
-{
-    munmap(rb->host, rb->used_length);
-    if (rb->fd >= 0) {
-        close(rb->fd);
-    }
-    g_free(rb->idstr);
-    g_free(rb);
-}
 
 static bool test_bit(const unsigned long *map, uint64_t nr)
 {
@@ -121,7 +76,8 @@ static int64_t test_sync(DirtyTracker *dt, RAMBlock *rb, unsigned long *bmap)
 static void test_mark_and_clear(gconstpointer data)
 {
     const TestCase *tc = data;
-    RAMBlock *rb = test_block_new(tc->ram, TEST_BLOCK_SIZE);
+    RAMBlock *rb = mt_mapped_block_new(tc->ram, TEST_BLOCK_SIZE,
+                                       "test-dirty");
     uint64_t npages = rb->used_length / TARGET_PAGE_SIZE;
     g_autofree unsigned long *bmap = g_new0(unsigned long, npages / BPL + 1);
     uint64_t gran = tc->method == DIRTY_TRACK_MPROTECT ?
@@ -168,14 +124,15 @@ static void test_mark_and_clear(gconstpointer data)
     dirty_tracker_free(dt);
 out:
     g_ptr_array_unref(blocks);
-    test_block_free(rb);
+    mt_mapped_block_free(rb);
 }
 
 /* The engine's hook: the first sync only starts tracking. */
 static void test_ram_ops(gconstpointer data)
 {
     const TestCase *tc = data;
-    RAMBlock *rb = test_block_new(tc->ram, TEST_BLOCK_SIZE);
+    RAMBlock *rb = mt_mapped_block_new(tc->ram, TEST_BLOCK_SIZE,
+                                       "test-dirty");
     uint64_t npages = rb->used_length / TARGET_PAGE_SIZE;
     g_autofree unsigned long *bmap = g_new0(unsigned long, npages / BPL + 1);
     g_autoptr(GPtrArray) blocks = g_ptr_array_new();
@@ -186,7 +143,7 @@ static void test_ram_ops(gconstpointer data)
     if (tc->method == DIRTY_TRACK_UFFD_ASYNC &&
         dirty_track_probe(rb, &why) != DIRTY_TRACK_UFFD_ASYNC) {
         g_test_skip(why);
-        test_block_free(rb);
+        mt_mapped_block_free(rb);
         return;
     }
     g_ptr_array_add(blocks, rb);
@@ -203,7 +160,7 @@ static void test_ram_ops(gconstpointer data)
                     >=, 1);
     g_assert_true(test_bit(bmap, 3));
     dirty_tracker_free(dt);
-    test_block_free(rb);
+    mt_mapped_block_free(rb);
 }
 
 typedef struct Writer {
@@ -242,7 +199,8 @@ static void test_concurrent(gconstpointer data)
 {
     const TestCase *tc = data;
     enum { NWRITERS = 3, ROUNDS = 40 };
-    RAMBlock *rb = test_block_new(tc->ram, TEST_BLOCK_SIZE);
+    RAMBlock *rb = mt_mapped_block_new(tc->ram, TEST_BLOCK_SIZE,
+                                       "test-dirty");
     uint64_t npages = rb->used_length / TARGET_PAGE_SIZE;
     g_autofree unsigned long *bmap = g_new0(unsigned long, npages / BPL + 1);
     g_autofree uint8_t *shadow = g_malloc(rb->used_length);
@@ -314,7 +272,7 @@ static void test_concurrent(gconstpointer data)
     dirty_tracker_free(dt);
 out:
     g_ptr_array_unref(blocks);
-    test_block_free(rb);
+    mt_mapped_block_free(rb);
 }
 
 /*
@@ -327,7 +285,7 @@ static void test_overhead(gconstpointer data)
 {
     const TestCase *tc = data;
     enum { ROUNDS = 20 };
-    RAMBlock *rb = test_block_new(tc->ram, 64u << 20);
+    RAMBlock *rb = mt_mapped_block_new(tc->ram, 64u << 20, "test-dirty");
     uint64_t npages = rb->used_length / TARGET_PAGE_SIZE;
     g_autofree unsigned long *bmap = g_new0(unsigned long, npages / BPL + 1);
     double write_ns[2] = { 0 }, sync_ns = 0;
@@ -376,12 +334,12 @@ static void test_overhead(gconstpointer data)
     g_test_message("%s/%s: first write after a sync %.1f ns/page untracked, "
                    "%.1f ns/page tracked; sync %.1f ns/page",
                    dirty_track_method_str(tc->method),
-                   tc->ram == TEST_RAM_ANON ? "ram" :
-                   tc->ram == TEST_RAM_MEMFD ? "memfd" : "file",
+                   tc->ram == MT_RAM_ANON ? "ram" :
+                   tc->ram == MT_RAM_MEMFD ? "memfd" : "file",
                    write_ns[0], write_ns[1], sync_ns);
 out:
     g_ptr_array_unref(blocks);
-    test_block_free(rb);
+    mt_mapped_block_free(rb);
 }
 
 static void test_method_names(void)
@@ -399,7 +357,8 @@ static void test_method_names(void)
 static void test_auto(gconstpointer data)
 {
     const TestCase *tc = data;
-    RAMBlock *rb = test_block_new(tc->ram, TEST_BLOCK_SIZE);
+    RAMBlock *rb = mt_mapped_block_new(tc->ram, TEST_BLOCK_SIZE,
+                                       "test-dirty");
     g_autoptr(GPtrArray) blocks = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
     g_autofree unsigned long *bmap =
@@ -419,7 +378,7 @@ static void test_auto(gconstpointer data)
     g_assert_cmpint(test_sync(dt, rb, bmap), >=, 1);
     g_assert_true(test_bit(bmap, 2));
     dirty_tracker_free(dt);
-    test_block_free(rb);
+    mt_mapped_block_free(rb);
 }
 
 int main(int argc, char **argv)
@@ -440,7 +399,7 @@ int main(int argc, char **argv)
         for (unsigned int r = 0; r < G_N_ELEMENTS(rams); r++) {
             g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL;
 
-            cases[m][r] = (TestCase) { methods[m].m, (TestRam)r };
+            cases[m][r] = (TestCase) { methods[m].m, (MTRamKind)r };
             p1 = g_strdup_printf("/dirty-tracking/%s/%s/mark-and-clear",
                                  methods[m].name, rams[r]);
             p2 = g_strdup_printf("/dirty-tracking/%s/%s/ram-ops",

@@ -26,57 +26,25 @@
 
 static const uint8_t live_uuid[16];
 
-typedef enum LiveRam { LIVE_RAM, LIVE_MEMFD, LIVE_FILE } LiveRam;
-
 /* A machine with one mmap()ed block of @kind (what system/ builds). */
-static MachineState *live_machine_new(LiveRam kind, uint64_t size)
+static MachineState *live_machine_new(MTRamKind kind, uint64_t size)
 {
     MachineState *ms = g_new0(MachineState, 1);
-    RAMBlock *rb = g_new0(RAMBlock, 1);
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 
     g_mutex_init(&ms->lock);
     ms->runstate = RUN_STATE_RUNNING;
     ms->machine_type = g_strdup("none");
     ms->ram_blocks = g_ptr_array_new();
-    rb->idstr = g_strdup("mem0");
-    rb->used_length = size;
-    rb->page_size = TARGET_PAGE_SIZE;
-    rb->fd = -1;
-    if (kind == LIVE_MEMFD) {
-        rb->backend = RAM_BACKEND_MEMFD;
-        rb->fd = memfd_create("live", MFD_CLOEXEC);
-    } else if (kind == LIVE_FILE) {
-        g_autofree char *path = g_build_filename(g_get_tmp_dir(),
-                                                 "test-live-XXXXXX", NULL);
-
-        rb->backend = RAM_BACKEND_FILE;
-        rb->fd = g_mkstemp(path);
-        unlink(path);
-    }
-    if (rb->fd >= 0) {
-        g_assert_cmpint(ftruncate(rb->fd, size), ==, 0);
-        flags = MAP_SHARED;
-        rb->shared = true;
-    }
-    rb->host = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, rb->fd, 0);
-    g_assert_true(rb->host != MAP_FAILED);
     ms->ram_size = size;
-    g_ptr_array_add(ms->ram_blocks, rb);
+    g_ptr_array_add(ms->ram_blocks,
+                    mt_mapped_block_new(kind, size, "test-live"));
     return ms;
 }
 
 static void live_machine_free(MachineState *ms)
 {
-    RAMBlock *rb = g_ptr_array_index(ms->ram_blocks, 0);
-
     workloads_shutdown(ms);
-    munmap(rb->host, rb->used_length);
-    if (rb->fd >= 0) {
-        close(rb->fd);
-    }
-    g_free(rb->idstr);
-    g_free(rb);
+    mt_mapped_block_free(g_ptr_array_index(ms->ram_blocks, 0));
     g_ptr_array_unref(ms->ram_blocks);
     g_free(ms->machine_type);
     g_mutex_clear(&ms->lock);
@@ -257,7 +225,7 @@ static GuestWorkloadVerifyResult *live_verify(MachineState *ms,
 
 typedef struct LiveCase {
     const char *name;
-    LiveRam ram;
+    MTRamKind ram;
     unsigned int channels;
     bool zerocopy;
 } LiveCase;
@@ -440,7 +408,7 @@ static void test_under_load(gconstpointer data)
 static void test_last_write(gconstpointer data)
 {
     bool tracking = GPOINTER_TO_INT(data);
-    static const LiveCase lc = { "single", LIVE_RAM, 0, false };
+    static const LiveCase lc = { "single", MT_RAM_ANON, 0, false };
     LiveOpts o = {
         .ram_size = 1 << 20, .downtime_ms = 300, .tracking = tracking,
         .write_before_stop = true,
@@ -467,7 +435,7 @@ static void test_last_write(gconstpointer data)
 static void test_convergence(gconstpointer data)
 {
     bool auto_converge = GPOINTER_TO_INT(data);
-    static const LiveCase lc = { "single", LIVE_RAM, 0, false };
+    static const LiveCase lc = { "single", MT_RAM_ANON, 0, false };
     LiveOpts o = {
         .ram_size = 4 << 20,
         .workload = "guest-workload,id=w0,threads=1,dirty-rate=32",
@@ -535,7 +503,7 @@ int main(int argc, char **argv)
                 "/migration/live/under-load/%s/%s", modes[m].name, rams[k]);
 
             cases[n] = (LiveCase) {
-                modes[m].name, (LiveRam)k, modes[m].channels,
+                modes[m].name, (MTRamKind)k, modes[m].channels,
                 modes[m].zerocopy,
             };
             g_test_add_data_func(path, &cases[n++], test_under_load);
