@@ -23,6 +23,16 @@
 
 #define QERR_INVALID_PARAMETER_VALUE "Parameter '%s' expects %s"
 
+/* The end of a wrapper around a void qmp_*() command: false on error. */
+static bool migration_hmp_propagate(GError *err, GError **errp)
+{
+    if (err) {
+        g_propagate_error(errp, err);
+        return false;
+    }
+    return true;
+}
+
 void hmp_info_migrate(MachineState *ms, GString *out)
 {
     g_autoptr(MigrationInfo) info = qmp_query_migrate(ms, NULL);
@@ -229,18 +239,15 @@ bool hmp_migrate_set_capability(MachineState *ms, const char *name,
     caps->value->capability = cap;
     caps->value->state = on;
     qmp_migrate_set_capabilities(ms, caps, &err);
-    if (err) {
-        g_propagate_error(errp, err);
-        return false;
-    }
-    return true;
+    return migration_hmp_propagate(err, errp);
 }
 
 /*
  * QEMU's size syntax: a decimal number (fractions allowed) with an
  * optional B/K/M/G/T/P/E suffix; @unit applies without a suffix.
  */
-static bool migration_hmp_parse_size(const char *str, uint64_t unit, uint64_t *out)
+static bool migration_hmp_parse_size(const char *str, uint64_t unit,
+                                     uint64_t *out)
 {
     char *end = NULL;
     double val;
@@ -272,8 +279,9 @@ static bool migration_hmp_parse_size(const char *str, uint64_t unit, uint64_t *o
     return true;
 }
 
-static bool migration_hmp_parse_uint(const char *name, const char *str, uint64_t max,
-                           const char *type, uint64_t *out, GError **errp)
+static bool migration_hmp_parse_uint(const char *name, const char *str,
+                                     uint64_t max, const char *type,
+                                     uint64_t *out, GError **errp)
 {
     unsigned long long v;
     char *end = NULL;
@@ -295,8 +303,8 @@ static bool migration_hmp_parse_uint(const char *name, const char *str, uint64_t
     return true;
 }
 
-static bool migration_hmp_parse_bool(const char *name, const char *str, bool *out,
-                           GError **errp)
+static bool migration_hmp_parse_bool(const char *name, const char *str,
+                                     bool *out, GError **errp)
 {
     if (!strcmp(str, "on") || !strcmp(str, "yes") || !strcmp(str, "true")) {
         *out = true;
@@ -336,7 +344,8 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
 
 #define U8(P, field) \
     case MIGRATION_PARAMETER_##P: \
-        ok = migration_hmp_parse_uint(name, value, UINT8_MAX, "uint8_t", &v, errp); \
+        ok = migration_hmp_parse_uint(name, value, UINT8_MAX, "uint8_t", \
+                                      &v, errp); \
         p->has_##field = true; \
         p->field = (uint8_t)v; \
         break
@@ -380,7 +389,8 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
         break;
     case MIGRATION_PARAMETER_MAX_BANDWIDTH:
         /* Mebibytes per second unless a suffix says otherwise. */
-        if (!migration_hmp_parse_size(value, 1ULL << 20, &v) || v > INT64_MAX) {
+        if (!migration_hmp_parse_size(value, 1ULL << 20, &v) ||
+            v > INT64_MAX) {
             qapi_error_setg(errp, "Invalid size %s", value);
             return false;
         }
@@ -389,7 +399,8 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
         break;
     SIZE(DOWNTIME_LIMIT, downtime_limit);
     case MIGRATION_PARAMETER_X_CHECKPOINT_DELAY:
-        ok = migration_hmp_parse_uint(name, value, UINT32_MAX, "uint32_t", &v, errp);
+        ok = migration_hmp_parse_uint(name, value, UINT32_MAX, "uint32_t",
+                                      &v, errp);
         p->has_x_checkpoint_delay = true;
         p->x_checkpoint_delay = (uint32_t)v;
         break;
@@ -435,11 +446,7 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
         return false;
     }
     qmp_migrate_set_parameters(ms, p, &err);
-    if (err) {
-        g_propagate_error(errp, err);
-        return false;
-    }
-    return true;
+    return migration_hmp_propagate(err, errp);
 }
 
 bool hmp_migrate(MachineState *ms, bool detach, const char *uri,
@@ -449,8 +456,7 @@ bool hmp_migrate(MachineState *ms, bool detach, const char *uri,
 
     qmp_migrate(ms, uri, false, false, false, false, false, false, true,
                 false, &err);
-    if (err) {
-        g_propagate_error(errp, err);
+    if (!migration_hmp_propagate(err, errp)) {
         return false;
     }
     if (!detach) {
@@ -465,11 +471,7 @@ bool hmp_migrate_incoming(MachineState *ms, const char *uri, GError **errp)
     GError *err = NULL;
 
     qmp_migrate_incoming(ms, uri, &err);
-    if (err) {
-        g_propagate_error(errp, err);
-        return false;
-    }
-    return true;
+    return migration_hmp_propagate(err, errp);
 }
 
 void hmp_migrate_cancel(MachineState *ms)
@@ -486,11 +488,7 @@ bool hmp_migrate_continue(MachineState *ms, const char *state, GError **errp)
         return false;
     }
     qmp_migrate_continue(ms, val, &err);
-    if (err) {
-        g_propagate_error(errp, err);
-        return false;
-    }
-    return true;
+    return migration_hmp_propagate(err, errp);
 }
 
 /* ---- the monitor's command tables (include/monitor/hmp.h) ---------- */
@@ -502,31 +500,41 @@ static void hmp_print_gstring(Monitor *mon, GString *out)
     }
 }
 
-static void hmp_cmd_info_migrate(Monitor *mon, MachineState *ms,
-                                 const char *args)
+/* Print what one of the hmp_info_migrate*() formatters writes. */
+static void hmp_print_info(Monitor *mon, MachineState *ms,
+                           void (*info)(MachineState *, GString *))
 {
     g_autoptr(GString) out = g_string_new(NULL);
 
-    hmp_info_migrate(ms, out);
+    info(ms, out);
     hmp_print_gstring(mon, out);
+}
+
+static void hmp_cmd_info_migrate(Monitor *mon, MachineState *ms,
+                                 const char *args)
+{
+    hmp_print_info(mon, ms, hmp_info_migrate);
 }
 
 static void hmp_cmd_info_migrate_capabilities(Monitor *mon, MachineState *ms,
                                               const char *args)
 {
-    g_autoptr(GString) out = g_string_new(NULL);
-
-    hmp_info_migrate_capabilities(ms, out);
-    hmp_print_gstring(mon, out);
+    hmp_print_info(mon, ms, hmp_info_migrate_capabilities);
 }
 
 static void hmp_cmd_info_migrate_parameters(Monitor *mon, MachineState *ms,
                                             const char *args)
 {
-    g_autoptr(GString) out = g_string_new(NULL);
+    hmp_print_info(mon, ms, hmp_info_migrate_parameters);
+}
 
-    hmp_info_migrate_parameters(ms, out);
-    hmp_print_gstring(mon, out);
+/* Print @err (if set) the way the monitor does, and free it. */
+static void hmp_report(Monitor *mon, GError **err)
+{
+    if (*err) {
+        hmp_print_error(mon, *err);
+        g_clear_error(err);
+    }
 }
 
 /* The words of @args; prints QEMU's "NAME: string expected" if short. */
@@ -583,13 +591,11 @@ static void hmp_cmd_migrate(Monitor *mon, MachineState *ms, const char *args)
     if (blk || inc || resume) {
         qmp_migrate(ms, uri, true, blk, true, inc, false, false, true,
                     resume, &err);
-        hmp_print_error(mon, err);
-        g_clear_error(&err);
+        hmp_report(mon, &err);
         return;
     }
     if (!hmp_migrate(ms, detach, uri, out, &err)) {
-        hmp_print_error(mon, err);
-        g_clear_error(&err);
+        hmp_report(mon, &err);
         return;
     }
     hmp_print_gstring(mon, out);
@@ -601,28 +607,30 @@ static void hmp_cmd_migrate_cancel(Monitor *mon, MachineState *ms,
     hmp_migrate_cancel(ms);
 }
 
+/* A command with one word argument, run by @fn. */
+static void hmp_run_one_word(Monitor *mon, MachineState *ms, const char *cmd,
+                             const char *args,
+                             bool (*fn)(MachineState *, const char *,
+                                        GError **))
+{
+    g_auto(GStrv) w = hmp_words(mon, cmd, args, 1);
+    GError *err = NULL;
+
+    if (w && !fn(ms, w[0], &err)) {
+        hmp_report(mon, &err);
+    }
+}
+
 static void hmp_cmd_migrate_continue(Monitor *mon, MachineState *ms,
                                      const char *args)
 {
-    g_auto(GStrv) w = hmp_words(mon, "migrate_continue", args, 1);
-    GError *err = NULL;
-
-    if (w && !hmp_migrate_continue(ms, w[0], &err)) {
-        hmp_print_error(mon, err);
-        g_clear_error(&err);
-    }
+    hmp_run_one_word(mon, ms, "migrate_continue", args, hmp_migrate_continue);
 }
 
 static void hmp_cmd_migrate_incoming(Monitor *mon, MachineState *ms,
                                      const char *args)
 {
-    g_auto(GStrv) w = hmp_words(mon, "migrate_incoming", args, 1);
-    GError *err = NULL;
-
-    if (w && !hmp_migrate_incoming(ms, w[0], &err)) {
-        hmp_print_error(mon, err);
-        g_clear_error(&err);
-    }
+    hmp_run_one_word(mon, ms, "migrate_incoming", args, hmp_migrate_incoming);
 }
 
 static void hmp_cmd_migrate_set_capability(Monitor *mon, MachineState *ms,
@@ -640,8 +648,7 @@ static void hmp_cmd_migrate_set_capability(Monitor *mon, MachineState *ms,
         return;
     }
     if (!hmp_migrate_set_capability(ms, w[0], w[1], &err)) {
-        hmp_print_error(mon, err);
-        g_clear_error(&err);
+        hmp_report(mon, &err);
     }
 }
 
@@ -652,8 +659,7 @@ static void hmp_cmd_migrate_set_parameter(Monitor *mon, MachineState *ms,
     GError *err = NULL;
 
     if (w && !hmp_migrate_set_parameter(ms, w[0], w[1], &err)) {
-        hmp_print_error(mon, err);
-        g_clear_error(&err);
+        hmp_report(mon, &err);
     }
 }
 
