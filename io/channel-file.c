@@ -60,16 +60,19 @@ int qio_channel_file_get_fd(QIOChannelFile *fioc)
     return fioc->fd;
 }
 
-static ssize_t qio_channel_file_writev(QIOChannel *ioc,
-                                       const struct iovec *iov, size_t niov,
-                                       const int *fds, size_t nfds,
-                                       GError **errp)
+/*
+ * One readv() or writev() on the file, retried on EINTR; the errors of
+ * both directions are the same but for the verb.
+ */
+static ssize_t qio_channel_file_io(QIOChannelFile *fioc,
+                                   const struct iovec *iov, size_t niov,
+                                   bool write, GError **errp)
 {
-    QIOChannelFile *fioc = QIO_CHANNEL_FILE(ioc);
+    int cnt = MIN(niov, (size_t)IOV_MAX);
     ssize_t ret;
 
     for (;;) {
-        ret = writev(fioc->fd, iov, MIN(niov, (size_t)IOV_MAX));
+        ret = write ? writev(fioc->fd, iov, cnt) : readv(fioc->fd, iov, cnt);
         if (ret >= 0) {
             return ret;
         }
@@ -80,33 +83,25 @@ static ssize_t qio_channel_file_writev(QIOChannel *ioc,
             return QIO_CHANNEL_ERR_BLOCK;
         }
         g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "Unable to write to file: %s", g_strerror(errno));
+                    "Unable to %s file: %s", write ? "write to" : "read from",
+                    g_strerror(errno));
         return -1;
     }
+}
+
+static ssize_t qio_channel_file_writev(QIOChannel *ioc,
+                                       const struct iovec *iov, size_t niov,
+                                       const int *fds, size_t nfds,
+                                       GError **errp)
+{
+    return qio_channel_file_io(QIO_CHANNEL_FILE(ioc), iov, niov, true, errp);
 }
 
 static ssize_t qio_channel_file_readv(QIOChannel *ioc,
                                       const struct iovec *iov, size_t niov,
                                       int **fds, size_t *nfds, GError **errp)
 {
-    QIOChannelFile *fioc = QIO_CHANNEL_FILE(ioc);
-    ssize_t ret;
-
-    for (;;) {
-        ret = readv(fioc->fd, iov, MIN(niov, (size_t)IOV_MAX));
-        if (ret >= 0) {
-            return ret;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return QIO_CHANNEL_ERR_BLOCK;
-        }
-        g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "Unable to read from file: %s", g_strerror(errno));
-        return -1;
-    }
+    return qio_channel_file_io(QIO_CHANNEL_FILE(ioc), iov, niov, false, errp);
 }
 
 static int qio_channel_file_set_blocking(QIOChannel *ioc, bool enabled,
