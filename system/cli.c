@@ -441,6 +441,10 @@ static bool cli_monitor(CliOptions *o, const char *opt, bool qmp,
     const char *colon, *v, *bad;
     bool server = false, nowait = false;
 
+    if (!qmp && !strcmp(arg, "none")) {
+        /* As in QEMU: -monitor none means no HMP monitor. */
+        return true;
+    }
     m = g_new0(CliMonitor, 1);
     g_ptr_array_add(o->monitors, m);
     m->qmp = qmp;

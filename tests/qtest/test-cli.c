@@ -149,6 +149,18 @@ static void test_name_uuid(void)
     g_assert_cmpint(qmp_vm_quit(vm), ==, 0);
 }
 
+/* "-monitor none" means no HMP monitor, as in QEMU. */
+static void test_monitor_none(void)
+{
+    g_autoptr(QmpVM) vm = qmp_vm_start(qmp_zcmig_binary(),
+                                       "-monitor none");
+    g_autoptr(JsonNode) st = qmp_cmd_ok(vm->qmp,
+                                        "{'execute': 'query-status'}");
+
+    g_assert_cmpstr(qmp_get_str(st, "status"), ==, "running");
+    g_assert_cmpint(qmp_vm_quit(vm), ==, 0);
+}
+
 static void test_no_name(void)
 {
     g_autoptr(QmpVM) vm = qmp_vm_start(qmp_zcmig_binary(), "");
@@ -271,6 +283,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/version-help", test_version_help);
     g_test_add_func("/cli/name-uuid", test_name_uuid);
     g_test_add_func("/cli/no-name", test_no_name);
+    g_test_add_func("/cli/monitor-none", test_monitor_none);
     g_test_add_func("/cli/ram-size-units", test_ram_size_units);
     g_test_add_func("/cli/pidfile", test_pidfile);
     g_test_add_func("/cli/daemonize", test_daemonize);
