@@ -92,6 +92,50 @@ static gpointer mf_dest_thread(gpointer opaque)
     return NULL;
 }
 
+/* Source parameters for @src over @mp (downtime limit 300 ms). */
+static void mf_source_params(MigrationSourceParams *p, MachineState *src,
+                             MFPair *mp, bool zerocopy,
+                             MigrationCounters *sc, MTHooks *h)
+{
+    memset(p, 0, sizeof(*p));
+    p->ms = src;
+    p->main = mp->src_main;
+    p->multifd = mp->src;
+    p->n_multifd = mp->n;
+    p->zerocopy = zerocopy;
+    p->counters = sc;
+    p->hooks = &mt_source_hooks;
+    p->opaque = h;
+    p->downtime_limit_ms = 300;
+    h->ms = src;
+}
+
+/*
+ * Migrate @src to @dst over @mp with the destination in a thread (@d
+ * keeps its counters): both sides must succeed and the RAM must arrive
+ * byte-identical.
+ */
+static void mf_migrate(MachineState *src, MachineState *dst, MFPair *mp,
+                       bool zerocopy, MigrationCounters *sc, MFDest *d)
+{
+    MigrationSourceParams p;
+    MTHooks h = { 0 };
+    g_autoptr(GError) err = NULL;
+    GThread *th;
+
+    d->ms = dst;
+    d->mp = mp;
+    th = g_thread_new("dest", mf_dest_thread, d);
+    mf_source_params(&p, src, mp, zerocopy, sc, &h);
+    g_assert_cmpint(migration_source_run(&p, &err), ==, 0);
+    g_assert_no_error(err);
+    g_thread_join(th);
+    g_assert_no_error(d->err);
+    g_assert_cmpint(d->ret, ==, 0);
+    g_assert_true(memcmp(mt_ram(src)->host, mt_ram(dst)->host,
+                         mt_ram(src)->used_length) == 0);
+}
+
 typedef struct MFCase {
     unsigned int channels;
     bool zerocopy;
@@ -102,13 +146,9 @@ static void test_roundtrip(gconstpointer data)
     const MFCase *mc = data;
     MachineState *src = mt_machine_new(MF_PAGES);
     MachineState *dst = mt_machine_new(MF_PAGES);
-    MigrationSourceParams p = { 0 };
     MigrationCounters sc = { 0 };
-    MTHooks h = { 0 };
     MFDest d = { 0 };
     MFPair mp;
-    GThread *th;
-    g_autoptr(GError) err = NULL;
     uint64_t nonzero = mt_fill_pattern(src, mc->channels);
     uint64_t packets;
 
@@ -120,28 +160,8 @@ static void test_roundtrip(gconstpointer data)
         return;
     }
     memset(mt_ram(dst)->host, 0xaa, mt_ram(dst)->used_length);
-    d.ms = dst;
-    d.mp = &mp;
-    th = g_thread_new("dest", mf_dest_thread, &d);
+    mf_migrate(src, dst, &mp, mc->zerocopy, &sc, &d);
 
-    p.ms = src;
-    p.main = mp.src_main;
-    p.multifd = mp.src;
-    p.n_multifd = mp.n;
-    p.zerocopy = mc->zerocopy;
-    p.counters = &sc;
-    p.hooks = &mt_source_hooks;
-    p.opaque = &h;
-    p.downtime_limit_ms = 300;
-    h.ms = src;
-    g_assert_cmpint(migration_source_run(&p, &err), ==, 0);
-    g_assert_no_error(err);
-    g_thread_join(th);
-    g_assert_no_error(d.err);
-    g_assert_cmpint(d.ret, ==, 0);
-
-    g_assert_true(memcmp(mt_ram(src)->host, mt_ram(dst)->host,
-                         mt_ram(src)->used_length) == 0);
     g_assert_true(mt_guards_intact(dst));
     g_assert_cmpuint(sc.normal_pages, ==, nonzero);
     g_assert_cmpuint(sc.duplicate_pages, ==, MF_PAGES - nonzero);
@@ -182,13 +202,9 @@ static void test_zerocopy_auto_disable(void)
     const unsigned int pages = 24576, channels = 2;
     MachineState *src = mt_machine_new(pages);
     MachineState *dst = mt_machine_new(pages);
-    MigrationSourceParams p = { 0 };
     MigrationCounters sc = { 0 };
-    MTHooks h = { 0 };
     MFDest d = { 0 };
     MFPair mp;
-    GThread *th;
-    g_autoptr(GError) err = NULL;
     uint64_t zc_bytes = 0;
 
     mt_fill_pattern(src, 7);
@@ -199,26 +215,7 @@ static void test_zerocopy_auto_disable(void)
         g_test_skip("MSG_ZEROCOPY not available on TCP loopback here");
         return;
     }
-    d.ms = dst;
-    d.mp = &mp;
-    th = g_thread_new("dest", mf_dest_thread, &d);
-    p.ms = src;
-    p.main = mp.src_main;
-    p.multifd = mp.src;
-    p.n_multifd = mp.n;
-    p.zerocopy = true;
-    p.counters = &sc;
-    p.hooks = &mt_source_hooks;
-    p.opaque = &h;
-    p.downtime_limit_ms = 300;
-    h.ms = src;
-    g_assert_cmpint(migration_source_run(&p, &err), ==, 0);
-    g_assert_no_error(err);
-    g_thread_join(th);
-    g_assert_no_error(d.err);
-    g_assert_cmpint(d.ret, ==, 0);
-    g_assert_true(memcmp(mt_ram(src)->host, mt_ram(dst)->host,
-                         mt_ram(src)->used_length) == 0);
+    mf_migrate(src, dst, &mp, true, &sc, &d);
 
     for (unsigned int i = 0; i < channels; i++) {
         QIOChannelZerocopyStats st;
@@ -245,7 +242,7 @@ static void test_zerocopy_auto_disable(void)
 static void test_source_channel_dies(void)
 {
     MachineState *src = mt_machine_new(MF_PAGES);
-    MigrationSourceParams p = { 0 };
+    MigrationSourceParams p;
     MigrationCounters sc = { 0 };
     MTHooks h = { 0 };
     MFPair mp;
@@ -255,15 +252,7 @@ static void test_source_channel_dies(void)
     mf_connect(&mp, 2, false);
     qio_channel_close(mp.dst[1], NULL);
     qio_channel_close(mp.dst_main, NULL);
-    p.ms = src;
-    p.main = mp.src_main;
-    p.multifd = mp.src;
-    p.n_multifd = mp.n;
-    p.counters = &sc;
-    p.hooks = &mt_source_hooks;
-    p.opaque = &h;
-    p.downtime_limit_ms = 300;
-    h.ms = src;
+    mf_source_params(&p, src, &mp, false, &sc, &h);
     g_assert_cmpint(migration_source_run(&p, &err), ==, -1);
     g_assert_nonnull(err);
     mf_close(&mp);
@@ -325,6 +314,31 @@ static void put_packet(GByteArray *b, const BadPacket *bp)
     }
 }
 
+/* Queue @b on @c before the destination runs (asserts it all went). */
+static void mf_send(QIOChannel *c, GByteArray *b)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(qio_channel_write_all(c, b->data, b->len, &err), ==, 0);
+    g_assert_no_error(err);
+}
+
+/*
+ * Run the destination on @dst over @mp in this thread: it must fail with
+ * exactly @error.
+ */
+static void mf_expect_load_error(MachineState *dst, MFPair *mp,
+                                 const char *error)
+{
+    MFDest d = { .ms = dst, .mp = mp };
+
+    mf_dest_thread(&d);
+    g_assert_cmpint(d.ret, ==, -1);
+    g_assert_nonnull(d.err);
+    g_assert_cmpstr(d.err->message, ==, error);
+    g_clear_error(&d.err);
+}
+
 /* name, magic, version, flags, pages_alloc, normal, block, offset */
 #define PKT(n, m, v, f, a, np, b, o) \
     .name = (n), .magic = (m), .version = (v), .flags = (f), \
@@ -372,28 +386,17 @@ static void test_bad_packet(gconstpointer data)
     g_autoptr(GByteArray) ch0 = g_byte_array_new();
     g_autoptr(GByteArray) ch1 = g_byte_array_new();
     BadPacket sync = { PKT("sync", MG, 1, 1, 128, 0, "", 0) };
-    MFDest d = { 0 };
     MFPair mp;
-    g_autoptr(GError) err = NULL;
 
     memset(mt_ram(dst)->host, 0xaa, BAD_PAGES * 4096);
     mf_connect(&mp, 2, false);
     put_main_setup(mainb);
     put_packet(ch0, bp);
     put_packet(ch1, &sync);
-    g_assert_cmpint(qio_channel_write_all(mp.src_main, mainb->data,
-                                          mainb->len, &err), ==, 0);
-    g_assert_cmpint(qio_channel_write_all(mp.src[0], ch0->data, ch0->len,
-                                          &err), ==, 0);
-    g_assert_cmpint(qio_channel_write_all(mp.src[1], ch1->data, ch1->len,
-                                          &err), ==, 0);
-    d.ms = dst;
-    d.mp = &mp;
-    mf_dest_thread(&d);
-    g_assert_cmpint(d.ret, ==, -1);
-    g_assert_nonnull(d.err);
-    g_assert_cmpstr(d.err->message, ==, bp->error);
-    g_clear_error(&d.err);
+    mf_send(mp.src_main, mainb);
+    mf_send(mp.src[0], ch0);
+    mf_send(mp.src[1], ch1);
+    mf_expect_load_error(dst, &mp, bp->error);
     g_assert_true(mt_guards_intact(dst));
     /* Nothing was written for a rejected packet. */
     for (uint64_t i = 0; i < BAD_PAGES * 4096; i++) {
@@ -412,23 +415,16 @@ static void test_channel_eof_before_sync(void)
     g_autoptr(GByteArray) mainb = g_byte_array_new();
     g_autoptr(GByteArray) ch0 = g_byte_array_new();
     BadPacket sync = { PKT("sync", MG, 1, 1, 128, 0, "", 0) };
-    MFDest d = { 0 };
     MFPair mp;
-    g_autoptr(GError) err = NULL;
 
     mf_connect(&mp, 2, false);
     put_main_setup(mainb);
     put_packet(ch0, &sync);
-    qio_channel_write_all(mp.src_main, mainb->data, mainb->len, &err);
-    qio_channel_write_all(mp.src[0], ch0->data, ch0->len, &err);
+    mf_send(mp.src_main, mainb);
+    mf_send(mp.src[0], ch0);
     qio_channel_shutdown(mp.src[1], QIO_CHANNEL_SHUTDOWN_WRITE, NULL);
-    d.ms = dst;
-    d.mp = &mp;
-    mf_dest_thread(&d);
-    g_assert_cmpint(d.ret, ==, -1);
-    g_assert_cmpstr(d.err->message, ==, "multifd channel 1: connection "
-                    "closed before the SYNC of this round");
-    g_clear_error(&d.err);
+    mf_expect_load_error(dst, &mp, "multifd channel 1: connection closed "
+                         "before the SYNC of this round");
     mf_close(&mp);
     mt_machine_free(dst);
 }
@@ -440,26 +436,19 @@ static void test_main_eof_with_channels_waiting(void)
     g_autoptr(GByteArray) mainb = g_byte_array_new();
     g_autoptr(GByteArray) chb = g_byte_array_new();
     BadPacket sync = { PKT("sync", MG, 1, 1, 128, 0, "", 0) };
-    MFDest d = { 0 };
     MFPair mp;
-    g_autoptr(GError) err = NULL;
 
     mf_connect(&mp, 2, false);
     put_main_setup(mainb);
     mt_put8(mainb, 2);          /* PART, then the stream ends */
     put_packet(chb, &sync);
     put_packet(chb, &sync);
-    qio_channel_write_all(mp.src_main, mainb->data, mainb->len, &err);
+    mf_send(mp.src_main, mainb);
     qio_channel_shutdown(mp.src_main, QIO_CHANNEL_SHUTDOWN_WRITE, NULL);
     for (int i = 0; i < 2; i++) {
-        qio_channel_write_all(mp.src[i], chb->data, chb->len, &err);
+        mf_send(mp.src[i], chb);
     }
-    d.ms = dst;
-    d.mp = &mp;
-    mf_dest_thread(&d);
-    g_assert_cmpint(d.ret, ==, -1);
-    g_assert_cmpstr(d.err->message, ==, "Unexpected end of migration stream");
-    g_clear_error(&d.err);
+    mf_expect_load_error(dst, &mp, "Unexpected end of migration stream");
     mf_close(&mp);
     mt_machine_free(dst);
 }
@@ -476,7 +465,6 @@ static void test_sync_with_pages(void)
     BadPacket sync = { PKT("s", MG, 1, 1, 128, 0, "", 0) };
     MFDest d = { 0 };
     MFPair mp;
-    g_autoptr(GError) err = NULL;
 
     memset(mt_ram(dst)->host, 0xaa, BAD_PAGES * 4096);
     mf_connect(&mp, 2, false);
@@ -488,9 +476,9 @@ static void test_sync_with_pages(void)
     put_packet(ch0, &pages_sync);
     put_packet(ch1, &empty);
     put_packet(ch1, &sync);
-    qio_channel_write_all(mp.src_main, mainb->data, mainb->len, &err);
-    qio_channel_write_all(mp.src[0], ch0->data, ch0->len, &err);
-    qio_channel_write_all(mp.src[1], ch1->data, ch1->len, &err);
+    mf_send(mp.src_main, mainb);
+    mf_send(mp.src[0], ch0);
+    mf_send(mp.src[1], ch1);
     d.ms = dst;
     d.mp = &mp;
     mf_dest_thread(&d);
