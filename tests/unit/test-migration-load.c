@@ -79,6 +79,15 @@ static void b_ram_start_full(GByteArray *b, uint32_t id, uint64_t total,
     b_footer(b, id);
 }
 
+/* The usual "ram" setup section of version @ver, up to its EOS. */
+static void b_ram_setup_open(GByteArray *b, uint32_t ver)
+{
+    b_start(b, 0x01, 2, "ram", 0, ver);
+    mt_put64(b, LD_SIZE | 0x04);
+    mt_putstr(b, "mem0");
+    mt_put64(b, LD_SIZE);
+}
+
 static void b_ram_start(GByteArray *b)
 {
     b_ram_start_full(b, 2, LD_SIZE, "mem0", LD_SIZE);
@@ -290,10 +299,7 @@ static void c_sub_unknown(GByteArray *b)
 static void c_ram_version(GByteArray *b, uint32_t v)
 {
     b_header(b);
-    b_start(b, 0x01, 2, "ram", 0, v);
-    mt_put64(b, LD_SIZE | 4);
-    mt_putstr(b, "mem0");
-    mt_put64(b, LD_SIZE);
+    b_ram_setup_open(b, v);
     b_eos(b);
     b_footer(b, 2);
     mt_put8(b, 0);
@@ -355,10 +361,7 @@ static void c_setup_empty(GByteArray *b)
 static void c_setup_no_eos(GByteArray *b)
 {
     b_header(b);
-    b_start(b, 0x01, 2, "ram", 0, 4);
-    mt_put64(b, LD_SIZE | 4);
-    mt_putstr(b, "mem0");
-    mt_put64(b, LD_SIZE);
+    b_ram_setup_open(b, 4);
     b_footer(b, 2);
     b_part(b, 0x02, 2);
     b_eos(b);
@@ -458,10 +461,7 @@ static void k_zero_fill(MachineState *ms, MigrationIncomingParams *out)
 static void c_footer_7f(GByteArray *b)
 {
     b_header(b);
-    b_start(b, 0x01, 2, "ram", 0, 4);
-    mt_put64(b, LD_SIZE | 4);
-    mt_putstr(b, "mem0");
-    mt_put64(b, LD_SIZE);
+    b_ram_setup_open(b, 4);
     b_eos(b);
     mt_put8(b, 0x7f);
     mt_put32(b, 2);
@@ -470,10 +470,7 @@ static void c_footer_7f(GByteArray *b)
 static void c_footer_id3(GByteArray *b)
 {
     b_header(b);
-    b_start(b, 0x01, 2, "ram", 0, 4);
-    mt_put64(b, LD_SIZE | 4);
-    mt_putstr(b, "mem0");
-    mt_put64(b, LD_SIZE);
+    b_ram_setup_open(b, 4);
     b_eos(b);
     b_footer(b, 3);
 }
