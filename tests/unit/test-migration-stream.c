@@ -418,41 +418,58 @@ static gpointer rp_dest_thread(gpointer opaque)
     return NULL;
 }
 
-/* Return path over a socketpair: OPEN_RETURN_PATH, PING 1, PONG, SHUT. */
-static void test_return_path(void)
+/*
+ * Migrate @src to @dst over a socketpair with a return path, the
+ * destination in a thread (its result lands in @t).  The source must
+ * succeed if @source_ok, else fail with an error.
+ */
+static void rp_migrate(MachineState *src, MachineState *dst,
+                       MigrationCounters *sc, RPThread *t, bool source_ok)
 {
-    MachineState *src = mt_machine_new(RT_PAGES);
-    MachineState *dst = mt_machine_new(RT_PAGES);
     QIOChannel *a, *b;
     MigrationSourceParams p = { 0 };
-    MigrationCounters sc = { 0 };
     MTHooks h = { 0 };
-    RPThread t = { 0 };
     GThread *th;
     g_autoptr(GError) err = NULL;
 
-    mt_fill_pattern(src, 5);
     g_assert_true(mt_channel_pair(false, &a, &b, &err));
-    t.ms = dst;
-    t.ioc = b;
-    th = g_thread_new("dest", rp_dest_thread, &t);
+    t->ms = dst;
+    t->ioc = b;
+    th = g_thread_new("dest", rp_dest_thread, t);
     p.ms = src;
     p.main = a;
-    p.counters = &sc;
+    p.counters = sc;
     p.hooks = &mt_source_hooks;
     p.opaque = &h;
     p.return_path = true;
     p.downtime_limit_ms = 300;
     h.ms = src;
-    g_assert_cmpint(migration_source_run(&p, &err), ==, 0);
-    g_assert_no_error(err);
+    if (source_ok) {
+        g_assert_cmpint(migration_source_run(&p, &err), ==, 0);
+        g_assert_no_error(err);
+    } else {
+        g_assert_cmpint(migration_source_run(&p, &err), ==, -1);
+        g_assert_nonnull(err);
+    }
     g_thread_join(th);
+    qio_channel_unref(a);
+    qio_channel_unref(b);
+}
+
+/* Return path over a socketpair: OPEN_RETURN_PATH, PING 1, PONG, SHUT. */
+static void test_return_path(void)
+{
+    MachineState *src = mt_machine_new(RT_PAGES);
+    MachineState *dst = mt_machine_new(RT_PAGES);
+    MigrationCounters sc = { 0 };
+    RPThread t = { 0 };
+
+    mt_fill_pattern(src, 5);
+    rp_migrate(src, dst, &sc, &t, true);
     g_assert_no_error(t.err);
     g_assert_cmpint(t.ret, ==, 0);
     assert_same_ram(src, dst);
     g_assert_cmpuint(t.c.normal_pages, ==, sc.normal_pages);
-    qio_channel_unref(a);
-    qio_channel_unref(b);
     mt_machine_free(src);
     mt_machine_free(dst);
 }
@@ -462,35 +479,14 @@ static void test_return_path_failure(void)
 {
     MachineState *src = mt_machine_new(8);
     MachineState *dst = mt_machine_new(4); /* size mismatch */
-    QIOChannel *a, *b;
-    MigrationSourceParams p = { 0 };
     MigrationCounters sc = { 0 };
-    MTHooks h = { 0 };
     RPThread t = { 0 };
-    GThread *th;
-    g_autoptr(GError) err = NULL;
 
-    g_assert_true(mt_channel_pair(false, &a, &b, &err));
-    t.ms = dst;
-    t.ioc = b;
-    th = g_thread_new("dest", rp_dest_thread, &t);
-    p.ms = src;
-    p.main = a;
-    p.counters = &sc;
-    p.hooks = &mt_source_hooks;
-    p.opaque = &h;
-    p.return_path = true;
-    p.downtime_limit_ms = 300;
-    h.ms = src;
-    g_assert_cmpint(migration_source_run(&p, &err), ==, -1);
-    g_assert_nonnull(err);
-    g_thread_join(th);
+    rp_migrate(src, dst, &sc, &t, false);
     g_assert_cmpint(t.ret, ==, -1);
     g_assert_cmpstr(t.err->message, ==, "Size mismatch: mem0: 0x8000 != "
                     "0x4000: Invalid argument");
     g_clear_error(&t.err);
-    qio_channel_unref(a);
-    qio_channel_unref(b);
     mt_machine_free(src);
     mt_machine_free(dst);
 }
