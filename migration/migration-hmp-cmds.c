@@ -210,6 +210,9 @@ void hmp_info_migrate_parameters(MachineState *ms, GString *out)
     /* zcmig: the parameter name of the zero-copy-send capability */
     g_string_append_printf(out, "%s: %s\n", NAME(MULTIFD_ZEROCOPY),
                            p->multifd_zerocopy ? "on" : "off");
+    /* zcmig: the progress watchdog */
+    g_string_append_printf(out, "%s: %u s\n", NAME(X_STALL_TIMEOUT),
+                           p->x_stall_timeout);
 #undef NAME
 }
 
@@ -435,6 +438,12 @@ bool hmp_migrate_set_parameter(MachineState *ms, const char *name,
                         "set through QMP");
         return false;
     BOOL(MULTIFD_ZEROCOPY, multifd_zerocopy);
+    case MIGRATION_PARAMETER_X_STALL_TIMEOUT:
+        ok = migration_hmp_parse_uint(name, value, UINT32_MAX, "uint32_t",
+                                      &v, errp);
+        p->has_x_stall_timeout = true;
+        p->x_stall_timeout = (uint32_t)v;
+        break;
     default:
         qapi_error_setg(errp, "Parameter '%s' cannot be set with HMP", name);
         return false;

@@ -83,6 +83,45 @@ static const MigrationIncomingHooks migration_incoming_hooks = {
     .cancelled = migration_incoming_hook_cancelled,
 };
 
+/*
+ * Wake everything the incoming thread may block on: accept, the multifd
+ * initial packets, blocked reads.  Called with mis->lock held.
+ */
+static void migration_incoming_wake_locked(MigrationIncomingState *mis)
+{
+    unsigned int i;
+
+    migration_wakeup_signal(&mis->wakeup);
+    if (mis->main) {
+        qio_channel_shutdown(mis->main, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
+    }
+    for (i = 0; i < mis->n_multifd; i++) {
+        if (mis->multifd && mis->multifd[i]) {
+            qio_channel_shutdown(mis->multifd[i], QIO_CHANNEL_SHUTDOWN_BOTH,
+                                 NULL);
+        }
+    }
+}
+
+/*
+ * The watchdog's tick, on the main loop: a source that is alive but sends
+ * nothing any more would otherwise hold us in a read forever.
+ */
+static gboolean migration_incoming_stall_tick(gpointer opaque)
+{
+    MigrationIncomingState *mis = opaque;
+
+    g_mutex_lock(&mis->lock);
+    if (mis->running && !mis->quitting &&
+        migration_stall_check(&mis->stall,
+                              atomic_load(&mis->counters.transferred), false,
+                              g_get_monotonic_time() / 1000)) {
+        migration_incoming_wake_locked(mis);
+    }
+    g_mutex_unlock(&mis->lock);
+    return G_SOURCE_CONTINUE;
+}
+
 typedef struct MigrationIncomingStart {
     MigrationIncomingState *mis;
 } MigrationIncomingStart;
@@ -128,6 +167,15 @@ static int migration_incoming_accept_all(MigrationIncomingState *mis,
                 o->multifd_channels : 0;
     mis->n_multifd = n_multifd;
     mis->multifd = n_multifd ? g_new0(QIOChannel *, n_multifd) : NULL;
+    if (o->x_stall_timeout) {
+        /* From now on the source must keep sending. */
+        migration_stall_arm(&mis->stall, o->x_stall_timeout,
+                            atomic_load(&mis->counters.transferred),
+                            g_get_monotonic_time() / 1000);
+        mis->stall_source =
+            migration_stall_timer_start(ms->ctx,
+                                        migration_incoming_stall_tick, mis);
+    }
     migration_incoming_set_status_locked(mis, MIGRATION_STATUS_ACTIVE);
     g_mutex_unlock(&mis->lock);
     *n_out = n_multifd;
@@ -255,6 +303,7 @@ static gpointer migration_incoming_thread(gpointer opaque)
         .opaque = mis,
     };
     GError *err = NULL;
+    bool stalled;
     int ret;
 
     ret = migration_incoming_accept_all(mis, &p.n_multifd, &err);
@@ -263,6 +312,11 @@ static gpointer migration_incoming_thread(gpointer opaque)
         p.multifd = mis->multifd;
         ret = migration_incoming_run(&p, &err);
     }
+    g_mutex_lock(&mis->lock);
+    stalled = mis->stall.fired;
+    migration_stall_timer_stop(&mis->stall_source);
+    mis->stall.armed = false;
+    g_mutex_unlock(&mis->lock);
     migration_incoming_close(mis, ret < 0);
     /* QEMU only prints these; there is no QMP field for them. */
     g_free(p.warning);
@@ -290,7 +344,10 @@ static gpointer migration_incoming_thread(gpointer opaque)
         migration_incoming_set_status_locked(mis, MIGRATION_STATUS_COMPLETED);
     } else {
         g_free(mis->error_desc);
-        mis->error_desc = g_strdup(err ? err->message : "unknown error");
+        /* Not the end-of-stream error the watchdog's shutdown caused. */
+        mis->error_desc = stalled ?
+            migration_stall_incoming_error(mis->stall.timeout_s) :
+            g_strdup(err ? err->message : "unknown error");
         migration_incoming_set_status_locked(mis, MIGRATION_STATUS_FAILED);
     }
     mis->running = false;
@@ -355,6 +412,9 @@ static bool migration_incoming_start(MigrationIncomingState *mis,
     g_free(mis->uri);
     mis->uri = g_strdup(uri);
     mis->quitting = false;
+    memset(&mis->stall, 0, sizeof(mis->stall));
+    /* A watchdog may have signalled the previous attempt's wakeup. */
+    migration_wakeup_reset(&mis->wakeup);
     mis->running = true;
     mis->events = o->caps[MIGRATION_CAPABILITY_EVENTS];
     mis->listener = listener;
@@ -410,20 +470,9 @@ bool migration_incoming_cli(MachineState *ms, const char *uri, GError **errp)
 
 void migration_incoming_shutdown(MigrationIncomingState *mis)
 {
-    unsigned int i;
-
     g_mutex_lock(&mis->lock);
     mis->quitting = true;
-    migration_wakeup_signal(&mis->wakeup);
-    if (mis->main) {
-        qio_channel_shutdown(mis->main, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
-    }
-    for (i = 0; i < mis->n_multifd; i++) {
-        if (mis->multifd && mis->multifd[i]) {
-            qio_channel_shutdown(mis->multifd[i], QIO_CHANNEL_SHUTDOWN_BOTH,
-                                 NULL);
-        }
-    }
+    migration_incoming_wake_locked(mis);
     g_mutex_unlock(&mis->lock);
     migration_incoming_join(mis);
     migration_incoming_close(mis, true);

@@ -25,6 +25,7 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/qapi-events.h"
+#include "system/workload.h"
 
 #define QERR_MIGRATION_ACTIVE "There's a migration process in progress"
 
@@ -51,7 +52,7 @@ void migration_wakeup_signal(MigrationWakeup *w)
 }
 
 /* Drain the pipe so that the next migration starts unsignalled. */
-static void migration_wakeup_reset(MigrationWakeup *w)
+void migration_wakeup_reset(MigrationWakeup *w)
 {
     char buf[64];
 
@@ -211,7 +212,56 @@ typedef struct MigrationStart {
     unsigned int cpu_throttle_increment;
     unsigned int max_cpu_throttle;
     bool cpu_throttle_tailslow;
+    unsigned int stall_timeout;   /* s, 0 = no watchdog */
+    bool dirty_tracking;          /* arm a dirty tracker */
 } MigrationStart;
+
+/*
+ * Wake everything the migration thread may block on: the continue wait,
+ * connect, blocked channel I/O, an exec: command that stopped reading.
+ * For cancel and the stall watchdog.  Called with s->lock held.
+ */
+static void migration_wake_locked(MigrationState *s)
+{
+    unsigned int i;
+
+    g_cond_broadcast(&s->cond);
+    migration_wakeup_signal(&s->wakeup);
+    if (s->main) {
+        qio_channel_shutdown(s->main, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
+    }
+    for (i = 0; i < s->n_multifd; i++) {
+        if (s->multifd && s->multifd[i]) {
+            qio_channel_shutdown(s->multifd[i], QIO_CHANNEL_SHUTDOWN_BOTH,
+                                 NULL);
+        }
+    }
+    if (s->child_pid > 0) {
+        kill(s->child_pid, SIGTERM);
+    }
+}
+
+/*
+ * The watchdog's tick, on the main loop.  Waiting in pre-switchover for
+ * migrate-continue is legitimate and does not count.
+ */
+static gboolean migration_stall_tick(gpointer opaque)
+{
+    MigrationState *s = opaque;
+    bool paused;
+
+    g_mutex_lock(&s->lock);
+    paused = s->status == MIGRATION_STATUS_PRE_SWITCHOVER ||
+             s->status == MIGRATION_STATUS_CANCELLING;
+    if (migration_status_is_running(s->status) &&
+        migration_stall_check(&s->stall, atomic_load(&s->counters.transferred),
+                              paused, g_get_monotonic_time() / 1000)) {
+        /* Fail like a cancel wakes up, but without cancel_requested. */
+        migration_wake_locked(s);
+    }
+    g_mutex_unlock(&s->lock);
+    return G_SOURCE_CONTINUE;
+}
 
 /*
  * Register a channel of the running migration; if a cancel came first,
@@ -356,14 +406,24 @@ static gpointer migration_thread(gpointer opaque)
     MachineState *ms = s->ms;
     GError *err = NULL;
     MigrationStatus final;
-    bool cancelled;
+    bool cancelled, stalled;
     int ret;
 
     ret = migration_connect_channels(s, st, &err);
+    if (ret == 0 && st->stall_timeout) {
+        /* Connecting has its own timeout; from here on data must flow. */
+        g_mutex_lock(&s->lock);
+        migration_stall_arm(&s->stall, st->stall_timeout,
+                            atomic_load(&s->counters.transferred),
+                            g_get_monotonic_time() / 1000);
+        s->stall_source = migration_stall_timer_start(s->ms->ctx,
+                                                      migration_stall_tick, s);
+        g_mutex_unlock(&s->lock);
+    }
     if (ret == 0) {
         /* Pages the guest writes meanwhile are found by the kernel. */
-        g_autoptr(DirtyTracker) dt =
-            dirty_tracker_new(ms->ram_blocks, DIRTY_TRACK_AUTO);
+        g_autoptr(DirtyTracker) dt = st->dirty_tracking ?
+            dirty_tracker_new(ms->ram_blocks, DIRTY_TRACK_AUTO) : NULL;
         MigrationSourceParams p = {
             .ms = ms,
             .main = s->main,
@@ -378,7 +438,7 @@ static gpointer migration_thread(gpointer opaque)
             .counters = &s->counters,
             .hooks = &migration_source_hooks,
             .opaque = s,
-            .dirty_ops = &dirty_tracker_ram_ops,
+            .dirty_ops = dt ? &dirty_tracker_ram_ops : NULL,
             .dirty_opaque = dt,
             .auto_converge = st->auto_converge,
             .throttle_trigger_threshold = st->throttle_trigger_threshold,
@@ -392,9 +452,13 @@ static gpointer migration_thread(gpointer opaque)
 
     g_mutex_lock(&s->lock);
     cancelled = s->cancel_requested;
+    stalled = s->stall.fired;
+    migration_stall_timer_stop(&s->stall_source);
+    s->stall.armed = false;
     g_mutex_unlock(&s->lock);
 
     migration_close_channels(s, ret < 0 || cancelled);
+    guest_ram_writes_set_untracked(ms, false);
 
     if (ret == 0 && !cancelled) {
         /* QEMU leaves a migrated-away source paused in postmigrate. */
@@ -422,7 +486,10 @@ static gpointer migration_thread(gpointer opaque)
     s->end_ms = g_get_monotonic_time() / 1000;
     if (final == MIGRATION_STATUS_FAILED) {
         g_free(s->error_desc);
-        s->error_desc = g_strdup(err ? err->message : "unknown error");
+        /* The I/O error the watchdog caused is not the news. */
+        s->error_desc = stalled ?
+            migration_stall_source_error(st->stall_timeout) :
+            g_strdup(err ? err->message : "unknown error");
     }
     migration_set_status_locked(s, final);
     migration_schedule_join_locked(s);
@@ -464,6 +531,7 @@ void qmp_migrate(MachineState *ms, const char *uri, bool has_blk, bool blk,
     QIOChannel *exec_ioc = NULL;
     GPid pid = 0;
     RunState rs;
+    const char *dt_reason;
 
     if (has_resume && resume) {
         qapi_error_setg(errp, "Cannot resume if there is no paused migration");
@@ -538,15 +606,23 @@ void qmp_migrate(MachineState *ms, const char *uri, bool has_blk, bool blk,
     st->cpu_throttle_increment = o->cpu_throttle_increment;
     st->max_cpu_throttle = o->max_cpu_throttle;
     st->cpu_throttle_tailslow = o->cpu_throttle_tailslow;
+    st->stall_timeout = o->x_stall_timeout;
+
+    /* Dirty tracking only if something can write guest RAM meanwhile. */
+    st->dirty_tracking = dirty_tracking_wanted(ms, &dt_reason);
+    guest_ram_writes_set_untracked(ms, !st->dirty_tracking);
 
     g_mutex_lock(&s->lock);
     memset(&s->counters, 0, sizeof(s->counters));
+    s->dirty_tracking = st->dirty_tracking;
+    s->dirty_tracking_reason = dt_reason;
     g_clear_pointer(&s->error_desc, g_free);
     g_clear_pointer(&s->zc_stats, g_free);
     s->n_zc_stats = 0;
     s->cancel_requested = false;
     s->continue_requested = false;
     s->vm_stopped = false;
+    memset(&s->stall, 0, sizeof(s->stall));
     s->events = o->caps[MIGRATION_CAPABILITY_EVENTS];
     s->start_ms = g_get_monotonic_time() / 1000;
     s->end_ms = 0;
@@ -569,7 +645,6 @@ void qmp_migrate(MachineState *ms, const char *uri, bool has_blk, bool blk,
 void qmp_migrate_cancel(MachineState *ms, GError **errp)
 {
     MigrationState *s = ms->migration;
-    unsigned int i;
 
     g_mutex_lock(&s->lock);
     if (!migration_status_is_running(s->status) ||
@@ -581,21 +656,7 @@ void qmp_migrate_cancel(MachineState *ms, GError **errp)
     s->cancel_requested = true;
     migration_set_status_locked(s, MIGRATION_STATUS_CANCELLING);
     /* Wake every wait: continue, connect, and blocked channel I/O. */
-    g_cond_broadcast(&s->cond);
-    migration_wakeup_signal(&s->wakeup);
-    if (s->main) {
-        qio_channel_shutdown(s->main, QIO_CHANNEL_SHUTDOWN_BOTH, NULL);
-    }
-    for (i = 0; i < s->n_multifd; i++) {
-        if (s->multifd && s->multifd[i]) {
-            qio_channel_shutdown(s->multifd[i], QIO_CHANNEL_SHUTDOWN_BOTH,
-                                 NULL);
-        }
-    }
-    if (s->child_pid > 0) {
-        /* exec: a command that stopped reading must not block us. */
-        kill(s->child_pid, SIGTERM);
-    }
+    migration_wake_locked(s);
     g_mutex_unlock(&s->lock);
 }
 

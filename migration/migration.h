@@ -30,6 +30,7 @@
 #include "io/socket-address.h"
 #include "migration/engine.h"
 #include "migration/options.h"
+#include "migration/stall.h"
 #include "qapi/qapi-types.h"
 #include "system/machine.h"
 
@@ -78,6 +79,9 @@ struct MigrationState {
     bool cancel_requested;
     bool continue_requested;
     bool events;                  /* snapshot of the events capability */
+    /* Progress watchdog (x-stall-timeout), from connected to the end. */
+    MigrationStallWatch stall;
+    GSource *stall_source;        /* its main-loop timer */
 
     /* Channels of the running migration (owned by the thread). */
     QIOChannel *main;
@@ -88,6 +92,13 @@ struct MigrationState {
     /* For restoring the run state after a failure or cancel. */
     RunState prev_runstate;
     bool vm_stopped;
+
+    /*
+     * Whether the current or last migration tracks dirty pages, and why
+     * (static string; NULL before the first migrate).
+     */
+    bool dirty_tracking;
+    const char *dirty_tracking_reason;
 
     /* Timing (g_get_monotonic_time() in ms), for query-migrate. */
     int64_t start_ms;
@@ -121,6 +132,9 @@ struct MigrationIncomingState {
     bool running;                 /* a listener/thread is active */
     bool events;                  /* snapshot of the events capability */
     char *uri;                    /* current migrate-incoming URI */
+    /* Progress watchdog (x-stall-timeout), from accept to the end. */
+    MigrationStallWatch stall;
+    GSource *stall_source;        /* its main-loop timer */
 
     QIOChannel *listener;         /* socket transport */
     QIOSocketAddress *listen_addr;  /* what it listens on (real port) */
@@ -186,6 +200,8 @@ bool migration_incoming_is_running(MigrationIncomingState *mis);
  */
 bool migration_wakeup_init(MigrationWakeup *w, GError **errp);
 void migration_wakeup_signal(MigrationWakeup *w);
+/* Drain it, so that the next wait starts unsignalled. */
+void migration_wakeup_reset(MigrationWakeup *w);
 void migration_wakeup_destroy(MigrationWakeup *w);
 
 /* Status helpers (take the lock). */

@@ -50,6 +50,7 @@ void migration_options_init(MigrationOptions *opts)
     opts->multifd_compression = MULTIFD_COMPRESSION_NONE;
     opts->multifd_zlib_level = 1;
     opts->multifd_zstd_level = 1;
+    opts->x_stall_timeout = MIGRATION_DEFAULT_STALL_TIMEOUT;
 }
 
 void migration_options_destroy(MigrationOptions *opts)
@@ -216,6 +217,12 @@ static bool migration_options_check_ranges(const MigrationOptions *o,
                    "a value between 0 and 10000");
         return false;
     }
+    if (o->x_stall_timeout > MIGRATION_MAX_STALL_TIMEOUT) {
+        /* zcmig's own parameter: its own (dashed) name in the text. */
+        qapi_error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "x-stall-timeout",
+                        "a number of seconds between 0 (off) and 3600");
+        return false;
+    }
     return true;
 }
 
@@ -352,6 +359,7 @@ bool migration_options_set_parameters(MigrationOptions *opts,
     APPLY(max_postcopy_bandwidth);
     APPLY(max_cpu_throttle);
     APPLY(multifd_compression);
+    APPLY(x_stall_timeout);
 #undef APPLY
     /*
      * multifd-zlib-level and multifd-zstd-level: QEMU 7.2 accepts any
@@ -441,6 +449,7 @@ migration_options_query_parameters(const MigrationOptions *o)
     GET(multifd_compression);
     GET(multifd_zlib_level);
     GET(multifd_zstd_level);
+    GET(x_stall_timeout);
 #undef GET
 
     p->has_tls_creds = true;

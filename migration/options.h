@@ -33,6 +33,12 @@
 #define MIGRATION_DEFAULT_DOWNTIME_LIMIT 300
 #define MIGRATION_MAX_DOWNTIME_LIMIT 2000000
 #define MIGRATION_DEFAULT_MULTIFD_CHANNELS 2
+/*
+ * zcmig's progress watchdog (parameter x-stall-timeout, seconds; 0 =
+ * off): see migration/stall.h.
+ */
+#define MIGRATION_DEFAULT_STALL_TIMEOUT 60
+#define MIGRATION_MAX_STALL_TIMEOUT 3600
 
 /**
  * MigrationZerocopyProbe:
@@ -80,6 +86,7 @@ typedef struct MigrationOptions {
     MultiFDCompression multifd_compression;
     uint8_t multifd_zlib_level;
     uint8_t multifd_zstd_level;
+    uint32_t x_stall_timeout;     /* s, zcmig extension; 0 = off */
 
     /*
      * Host support for MSG_ZEROCOPY, probed once on first need.  Tests

@@ -171,7 +171,7 @@ static void run_session(const char *binary, Session *s)
 
 /* Members zcmig adds on purpose (documented in qapi/migration.json). */
 static const char *const zcmig_extensions[] = {
-    "multifd-zerocopy", NULL
+    "multifd-zerocopy", "x-stall-timeout", NULL
 };
 
 static const char *shape_type(JsonNode *n)

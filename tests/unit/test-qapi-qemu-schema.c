@@ -18,7 +18,7 @@
 
 /* zcmig additions, documented in the schema. */
 static const char *const extension_members[] = {
-    "multifd-zerocopy", "zero-copy-channels", NULL,
+    "multifd-zerocopy", "zero-copy-channels", "x-stall-timeout", NULL,
 };
 
 typedef struct Cmp {
