@@ -63,6 +63,32 @@ static gboolean zc_pair(const char *host, QIOChannelSocket **client,
     return TRUE;
 }
 
+/* One zero-copy write of @len bytes at @buf, which must succeed. */
+static void zc_write(QIOChannel *ioc, void *buf, size_t len)
+{
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    GError *err = NULL;
+
+    g_assert_cmpint(qio_channel_writev_zerocopy(ioc, &iov, 1, &err), ==, 0);
+    g_assert_no_error(err);
+}
+
+/*
+ * End of a transfer: close the sender's write side, let @reader check
+ * everything it got, and free the pair.
+ */
+static void zc_finish(QIOChannel *ioc, QIOChannelSocket *server,
+                      IOTestReader *reader)
+{
+    GError *err = NULL;
+
+    g_assert_cmpint(qio_channel_shutdown(ioc, QIO_CHANNEL_SHUTDOWN_WRITE,
+                                         &err), ==, 0);
+    g_assert_null(io_test_reader_finish(reader, DEADLINE_S));
+    qio_channel_unref(ioc);
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+}
+
 /*
  * Send @len bytes of @pool in pieces of assorted sizes grouped into
  * iovecs of assorted lengths.  Returns the number of write calls.
@@ -211,11 +237,7 @@ static void test_flush_counters(void)
     g_assert_no_error(err);
 
     for (i = 0; i < n; i++) {
-        struct iovec iov = { .iov_base = buf + i * piece, .iov_len = piece };
-
-        g_assert_cmpint(qio_channel_writev_zerocopy(ioc, &iov, 1, &err), ==,
-                        0);
-        g_assert_no_error(err);
+        zc_write(ioc, buf + i * piece, piece);
     }
     g_assert_cmpint(qio_channel_flush_zerocopy(ioc, &err), ==, 1);
     g_assert_no_error(err);
@@ -326,11 +348,7 @@ static void test_nonblocking_partial(void)
     g_test_message("non-blocking: %" G_GUINT64_FORMAT " zero-copy writev "
                    "calls took %" G_GUINT64_FORMAT " sendmsg calls in total",
                    calls, st.queued);
-    g_assert_cmpint(qio_channel_shutdown(ioc, QIO_CHANNEL_SHUTDOWN_WRITE,
-                                         &err), ==, 0);
-    g_assert_null(io_test_reader_finish(reader, DEADLINE_S));
-    qio_channel_unref(ioc);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    zc_finish(ioc, server, reader);
 }
 
 static gpointer flush_thread(gpointer opaque)
@@ -550,12 +568,9 @@ static void test_auto_disable(void)
     reader = io_test_reader_start(QIO_CHANNEL_SOCKET_BASE(server), 11,
                                   piece * rounds, TRUE);
     for (i = 0; i < rounds; i++) {
-        struct iovec iov = { .iov_base = buf + i * piece, .iov_len = piece };
         int ret;
 
-        g_assert_cmpint(qio_channel_writev_zerocopy(ioc, &iov, 1, &err), ==,
-                        0);
-        g_assert_no_error(err);
+        zc_write(ioc, buf + i * piece, piece);
         ret = qio_channel_flush_zerocopy(ioc, &err);
         g_assert_no_error(err);
         qio_channel_get_zerocopy_stats(ioc, &st);
@@ -571,11 +586,7 @@ static void test_auto_disable(void)
     }
     g_assert_true(qio_channel_has_feature(
         ioc, QIO_CHANNEL_FEATURE_WRITE_ZEROCOPY));
-    g_assert_cmpint(qio_channel_shutdown(ioc, QIO_CHANNEL_SHUTDOWN_WRITE,
-                                         &err), ==, 0);
-    g_assert_null(io_test_reader_finish(reader, DEADLINE_S));
-    qio_channel_unref(ioc);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    zc_finish(ioc, server, reader);
 }
 
 /* Default: no auto-disable however many flushes come back all copied. */
@@ -603,12 +614,9 @@ static void test_auto_disable_default_off(void)
 
         io_test_stream_init(&data, 12);
         for (i = 0; i < rounds; i++) {
-            struct iovec iov = { .iov_base = buf, .iov_len = piece };
-
             /* Refilling is safe: the previous flush released @buf. */
             io_test_stream_fill(&data, buf, piece);
-            g_assert_cmpint(qio_channel_writev_zerocopy(ioc, &iov, 1, &err),
-                            ==, 0);
+            zc_write(ioc, buf, piece);
             g_assert_cmpint(qio_channel_flush_zerocopy(ioc, &err), ==, 1);
         }
     }
@@ -616,11 +624,7 @@ static void test_auto_disable_default_off(void)
     g_assert_false(st.zerocopy_disabled);
     g_assert_cmpuint(st.queued, ==, rounds);
     g_assert_cmpuint(st.flushes_all_copied, ==, rounds);
-    g_assert_cmpint(qio_channel_shutdown(ioc, QIO_CHANNEL_SHUTDOWN_WRITE,
-                                         &err), ==, 0);
-    g_assert_null(io_test_reader_finish(reader, DEADLINE_S));
-    qio_channel_unref(ioc);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    zc_finish(ioc, server, reader);
 }
 
 /*
