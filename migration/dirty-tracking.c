@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "migration/dirty-tracking-int.h"
+#include "system/workload.h"
 
 typedef struct DirtyBlock {
     RAMBlock *rb;
@@ -84,6 +85,23 @@ DirtyTracker *dirty_tracker_new(GPtrArray *blocks, DirtyTrackMethod method)
         dt->b[i].method = DIRTY_TRACK_NONE;
     }
     return dt;
+}
+
+bool dirty_tracking_wanted(MachineState *ms, const char **reason)
+{
+    const char *env = g_getenv("ZCMIG_DIRTY_TRACKING");
+    DirtyTrackMethod m;
+
+    if (env && dirty_track_method_parse(env, &m)) {
+        *reason = "forced by ZCMIG_DIRTY_TRACKING";
+        return true;
+    }
+    if (workloads_started(ms)) {
+        *reason = "a guest workload is started";
+        return true;
+    }
+    *reason = "nothing writes guest RAM (no guest workload started)";
+    return false;
 }
 
 static DirtyBlock *dirty_tracker_find(DirtyTracker *dt, RAMBlock *rb)

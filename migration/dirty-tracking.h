@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "migration/engine.h"
+#include "system/machine.h"
 #include "system/ramblock.h"
 
 /* Pages per granule of the mprotect backend (limits VMA splitting). */
@@ -74,6 +75,21 @@ DirtyTrackMethod dirty_track_probe(RAMBlock *rb, const char **why);
  * ZCMIG_DIRTY_TRACKING (a method name) overrides AUTO, for experiments.
  */
 DirtyTracker *dirty_tracker_new(GPtrArray *blocks, DirtyTrackMethod method);
+
+/**
+ * dirty_tracking_wanted:
+ * @reason: set to a static description of why (never NULL on return)
+ *
+ * Whether an outgoing migration of @ms starting now needs a dirty
+ * tracker: only when something can write guest RAM while it runs, i.e. the
+ * threads of a guest workload are started, or when ZCMIG_DIRTY_TRACKING names a method
+ * (forced, for experiments and benchmarks; "none" arms a tracker that
+ * tracks nothing).  x-zcmig-fill-ram and new workloads are refused
+ * while a migration without tracker runs (guest_ram_write_check()).
+ * Writes by other processes to a shared RAM file are not tracked either
+ * way (QEMU does not track them either).  Main thread.
+ */
+bool dirty_tracking_wanted(MachineState *ms, const char **reason);
 
 /**
  * dirty_tracker_start:

@@ -8,10 +8,12 @@
 
 #include <string.h>
 
+#include "migration/dirty-tracking.h"
 #include "migration/migration.h"
 #include "migration/ram.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
+#include "system/workload.h"
 
 #define QERR_MIGRATION_ACTIVE "There's a migration process in progress"
 
@@ -86,6 +88,9 @@ void qmp_x_zcmig_fill_ram(MachineState *ms, bool has_block, const char *block,
     guint i;
 
     /* RAM being sent or loaded must not change under the migration. */
+    if (!guest_ram_write_check(ms, errp)) {
+        return;
+    }
     if (migration_is_running(ms->migration) ||
         migration_incoming_is_running(ms->incoming)) {
         qapi_error_setg(errp, QERR_MIGRATION_ACTIVE);
@@ -104,4 +109,24 @@ void qmp_x_zcmig_fill_ram(MachineState *ms, bool has_block, const char *block,
         migration_fill_block(rb, has_seed ? seed : 1,
                              has_zero_every ? zero_every : 0);
     }
+}
+
+DirtyTrackingInfo *qmp_x_zcmig_query_dirty_tracking(MachineState *ms,
+                                                   GError **errp)
+{
+    MigrationState *s = ms->migration;
+    DirtyTrackingInfo *info = g_new0(DirtyTrackingInfo, 1);
+    const char *reason;
+
+    g_mutex_lock(&s->lock);
+    info->migration_started = s->dirty_tracking_reason != NULL;
+    info->enabled = s->dirty_tracking;
+    reason = s->dirty_tracking_reason;
+    g_mutex_unlock(&s->lock);
+    if (!info->migration_started) {
+        /* No migration yet: what migrate would decide now. */
+        info->enabled = dirty_tracking_wanted(ms, &reason);
+    }
+    info->reason = g_strdup(reason);
+    return info;
 }

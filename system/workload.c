@@ -253,12 +253,52 @@ static void workload_free(Workload *w)
     g_free(w);
 }
 
+bool workloads_started(MachineState *ms)
+{
+    WorkloadSet *set = g_atomic_pointer_get(&ms->workloads);
+
+    for (guint i = 0; set && i < set->list->len; i++) {
+        Workload *w = g_ptr_array_index(set->list, i);
+
+        if (w->running) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void guest_ram_writes_set_untracked(MachineState *ms, bool untracked)
+{
+    g_mutex_lock(&ms->lock);
+    ms->ram_writes_untracked = untracked;
+    g_mutex_unlock(&ms->lock);
+}
+
+bool guest_ram_write_check(MachineState *ms, GError **errp)
+{
+    bool untracked;
+
+    g_mutex_lock(&ms->lock);
+    untracked = ms->ram_writes_untracked;
+    g_mutex_unlock(&ms->lock);
+    if (untracked) {
+        g_set_error_literal(errp, G_IO_ERROR, G_IO_ERROR_BUSY,
+                            GUEST_RAM_WRITE_UNTRACKED_ERR);
+        return false;
+    }
+    return true;
+}
+
 bool workload_create(MachineState *ms, const WorkloadParams *p,
                      GError **errp)
 {
     WorkloadSet *set = workload_set(ms);
     Workload *w;
 
+    /* The running migration would not see what it writes. */
+    if (!guest_ram_write_check(ms, errp)) {
+        return false;
+    }
     if (workload_find(ms, p->id)) {
         g_set_error(errp, G_IO_ERROR, G_IO_ERROR_EXISTS,
                     "Duplicate ID '%s' for object", p->id);
@@ -328,10 +368,14 @@ bool workload_start(MachineState *ms, const char *id, GError **errp)
 {
     Workload *w = workload_lookup(ms, id, errp);
 
-    if (w) {
-        workload_start_threads(w);
+    if (!w) {
+        return false;
     }
-    return w != NULL;
+    if (!w->running && !guest_ram_write_check(ms, errp)) {
+        return false;
+    }
+    workload_start_threads(w);
+    return true;
 }
 
 bool workload_stop(MachineState *ms, const char *id, GError **errp)

@@ -36,8 +36,14 @@ typedef struct MachineState {
     uint64_t ram_size;           /* -m, bytes */
     GPtrArray *ram_blocks;       /* RAMBlock *, owned; fixed after start */
 
-    GMutex lock;                 /* protects runstate */
+    GMutex lock;                 /* protects runstate and: */
     RunState runstate;
+    /*
+     * An outgoing migration runs without dirty tracking: anything that
+     * would write guest RAM (a workload, x-zcmig-fill-ram) is refused
+     * (guest_ram_write_check() in system/workload.h).
+     */
+    bool ram_writes_untracked;
     bool start_paused;           /* -S */
 
     QAPIEventEmitter *events;    /* set by the monitor layer */

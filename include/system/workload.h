@@ -85,6 +85,32 @@ bool workload_create(MachineState *ms, const WorkloadParams *p,
 bool workload_start(MachineState *ms, const char *id, GError **errp);
 bool workload_stop(MachineState *ms, const char *id, GError **errp);
 
+/*
+ * Guest RAM writers vs dirty tracking.  zcmig's guest RAM is written only
+ * by workload threads and x-zcmig-fill-ram (and by an incoming
+ * migration), so an outgoing migration arms the dirty tracker only when
+ * a workload is started (docs/devel/dirty-tracking.rst).  While one runs
+ * without it, creating or starting a workload and filling RAM fail.
+ * Main thread: migrate, workload creation/start and fill-ram all run
+ * there, so the check cannot race with the decision.
+ */
+#define GUEST_RAM_WRITE_UNTRACKED_ERR \
+    "Cannot write guest RAM while a migration without dirty tracking " \
+    "is in progress"
+
+/*
+ * True when the threads of at least one workload are started (they
+ * write whenever the VM runs).  A workload created with start=off does
+ * not count until x-zcmig-workload-start.
+ */
+bool workloads_started(MachineState *ms);
+
+/* Set/clear ms->ram_writes_untracked (under ms->lock). */
+void guest_ram_writes_set_untracked(MachineState *ms, bool untracked);
+
+/* False with @errp set (GUEST_RAM_WRITE_UNTRACKED_ERR) while set. */
+bool guest_ram_write_check(MachineState *ms, GError **errp);
+
 /* Newly allocated list for x-zcmig-query-workloads. */
 GuestWorkloadInfoList *workload_query(MachineState *ms);
 
