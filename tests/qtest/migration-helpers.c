@@ -212,16 +212,14 @@ static void mig_qmp_connect(MigProc *p)
     json_node_unref(reply);
 }
 
-JsonNode *mig_cmd(MigProc *p, const char *fmt, ...)
+/* The "return" of a command that must succeed (aborts otherwise). */
+static JsonNode *mig_qmp_vcmd_return(MigProc *p, const char *fmt,
+                                     va_list ap)
 {
-    va_list ap;
-    JsonNode *reply, *ret;
-    JsonObject *o;
+    JsonNode *reply = mig_qmp_vcmd(p, fmt, ap);
+    JsonObject *o = json_node_get_object(reply);
+    JsonNode *ret;
 
-    va_start(ap, fmt);
-    reply = mig_qmp_vcmd(p, fmt, ap);
-    va_end(ap);
-    o = json_node_get_object(reply);
     if (!json_object_has_member(o, "return")) {
         g_autofree char *s = json_to_string(reply, false);
         g_error("%s: command failed: %s", p->name, s);
@@ -231,21 +229,31 @@ JsonNode *mig_cmd(MigProc *p, const char *fmt, ...)
     return ret;
 }
 
+/* error.desc of reply object @o, which has an "error" member. */
+static char *mig_reply_error_desc(JsonObject *o)
+{
+    return g_strdup(json_object_get_string_member(
+        json_object_get_object_member(o, "error"), "desc"));
+}
+
+JsonNode *mig_cmd(MigProc *p, const char *fmt, ...)
+{
+    va_list ap;
+    JsonNode *ret;
+
+    va_start(ap, fmt);
+    ret = mig_qmp_vcmd_return(p, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
 void mig_cmd_ok(MigProc *p, const char *fmt, ...)
 {
     va_list ap;
-    JsonNode *reply;
-    JsonObject *o;
 
     va_start(ap, fmt);
-    reply = mig_qmp_vcmd(p, fmt, ap);
+    json_node_unref(mig_qmp_vcmd_return(p, fmt, ap));
     va_end(ap);
-    o = json_node_get_object(reply);
-    if (!json_object_has_member(o, "return")) {
-        g_autofree char *s = json_to_string(reply, false);
-        g_error("%s: command failed: %s", p->name, s);
-    }
-    json_node_unref(reply);
 }
 
 char *mig_cmd_err(MigProc *p, const char *fmt, ...)
@@ -263,8 +271,7 @@ char *mig_cmd_err(MigProc *p, const char *fmt, ...)
         g_autofree char *s = json_to_string(reply, false);
         g_error("%s: command was expected to fail: %s", p->name, s);
     }
-    desc = g_strdup(json_object_get_string_member(
-        json_object_get_object_member(o, "error"), "desc"));
+    desc = mig_reply_error_desc(o);
     json_node_unref(reply);
     return desc;
 }
@@ -280,12 +287,8 @@ char *mig_cmd_try(MigProc *p, const char *fmt, ...)
     reply = mig_qmp_vcmd(p, fmt, ap);
     va_end(ap);
     o = json_node_get_object(reply);
-    if (json_object_has_member(o, "error")) {
-        desc = g_strdup(json_object_get_string_member(
-            json_object_get_object_member(o, "error"), "desc"));
-    } else {
-        desc = g_strdup("");
-    }
+    desc = json_object_has_member(o, "error") ? mig_reply_error_desc(o)
+                                               : g_strdup("");
     json_node_unref(reply);
     return desc;
 }
