@@ -16,7 +16,8 @@
  * Cancelling shuts down every channel (qio_channel_shutdown), which wakes
  * any blocked read or write, so migrate_cancel always works - even when
  * the peer stopped reading.  Connecting has a timeout and is cancellable
- * too.
+ * too.  The progress watchdog (stall.h) wakes the thread the same way
+ * when no byte moved for x-stall-timeout seconds, ending in failed.
  */
 #ifndef MIGRATION_MIGRATION_H
 #define MIGRATION_MIGRATION_H

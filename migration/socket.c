@@ -72,7 +72,8 @@ void migration_transport_free(MigrationTransport *t)
  * Keepalive probes notice a dead peer after about a minute of silence,
  * and TCP_USER_TIMEOUT bounds unacknowledged data the same way.  (A peer
  * that is alive but stopped reading still acknowledges window probes:
- * only migrate_cancel ends that.)  Best effort: failures are ignored.
+ * the progress watchdog, stall.h, or migrate_cancel ends that.)  Best
+ * effort: failures are ignored.
  */
 static void migration_socket_tune(int fd)
 {
