@@ -195,6 +195,13 @@ void mc_wait_for(MigrationStatus (*get)(MCSide *), MCSide *s,
     }
 }
 
+void mc_wait_completed(MCSide *src, MCSide *dst)
+{
+    mc_wait_for(mc_src_status, src, MIGRATION_STATUS_COMPLETED);
+    mc_wait_for(mc_dst_status, dst, MIGRATION_STATUS_COMPLETED);
+    g_assert_true(mc_ram_equal(src, dst));
+}
+
 char *mc_query_error(MCSide *s)
 {
     g_autoptr(MigrationInfo) info = qmp_query_migrate(s->ms, NULL);

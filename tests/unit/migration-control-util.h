@@ -59,6 +59,12 @@ MigrationStatus mc_dst_status(MCSide *s);
 void mc_wait_for(MigrationStatus (*get)(MCSide *), MCSide *s,
                  MigrationStatus want);
 
+/*
+ * Wait for both sides to complete; their RAM must then be
+ * byte-identical.
+ */
+void mc_wait_completed(MCSide *src, MCSide *dst);
+
 /* query-migrate's error-desc (NULL if none); checks has_error_desc. */
 char *mc_query_error(MCSide *s);
 /* True if both machines' RAM blocks are byte-identical. */

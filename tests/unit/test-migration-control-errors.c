@@ -90,9 +90,7 @@ static void test_fake_multifd_peer(void)
     mc_set_channels(src.ms, 2);
     mc_incoming(&dst, uri);
     mc_migrate(&src, uri);
-    mc_wait_for(mc_src_status, &src, MIGRATION_STATUS_COMPLETED);
-    mc_wait_for(mc_dst_status, &dst, MIGRATION_STATUS_COMPLETED);
-    g_assert_true(mc_ram_equal(&src, &dst));
+    mc_wait_completed(&src, &dst);
     mc_side_destroy(&src);
     mc_side_destroy(&dst);
 }

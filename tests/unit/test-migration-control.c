@@ -109,10 +109,7 @@ static void test_ok(gconstpointer data)
         qmp_migrate_continue(src.ms, MIGRATION_STATUS_PRE_SWITCHOVER, &err);
         g_assert_no_error(err);
     }
-    mc_wait_for(mc_src_status, &src, MIGRATION_STATUS_COMPLETED);
-    mc_wait_for(mc_dst_status, &dst, MIGRATION_STATUS_COMPLETED);
-
-    g_assert_true(mc_ram_equal(&src, &dst));
+    mc_wait_completed(&src, &dst);
     g_assert_true(mt_guards_intact(dst.ms));
     g_assert_cmpint(runstate_get(src.ms), ==, RUN_STATE_POSTMIGRATE);
     g_assert_cmpint(runstate_get(dst.ms), ==, RUN_STATE_RUNNING);
@@ -217,9 +214,7 @@ static void test_cancel_pre_switchover(void)
         g_assert_no_error(err);
     }
     mc_migrate(&src, uri);
-    mc_wait_for(mc_src_status, &src, MIGRATION_STATUS_COMPLETED);
-    mc_wait_for(mc_dst_status, &dst, MIGRATION_STATUS_COMPLETED);
-    g_assert_true(mc_ram_equal(&src, &dst));
+    mc_wait_completed(&src, &dst);
     mc_side_destroy(&src);
     mc_side_destroy(&dst);
 }
