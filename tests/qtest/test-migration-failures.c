@@ -29,7 +29,8 @@ typedef struct Pair {
     int port;
 } Pair;
 
-static void caps(MigProc *p, const char *list)
+/* Turn the comma-separated capabilities in @list on or off. */
+static void caps_set(MigProc *p, const char *list, bool on)
 {
     g_auto(GStrv) names = g_strsplit(list, ",", -1);
     g_autoptr(GString) s = g_string_new(NULL);
@@ -37,10 +38,23 @@ static void caps(MigProc *p, const char *list)
 
     for (i = 0; names[i]; i++) {
         g_string_append_printf(s, "%s{\"capability\": \"%s\", \"state\": "
-                               "true}", i ? ", " : "", names[i]);
+                               "%s}", i ? ", " : "", names[i],
+                               on ? "true" : "false");
     }
     mig_cmd_ok(p, "{\"execute\": \"migrate-set-capabilities\", "
                "\"arguments\": {\"capabilities\": [%s]}}", s->str);
+}
+
+static void caps(MigProc *p, const char *list)
+{
+    caps_set(p, list, true);
+}
+
+/* The guest RAM every source starts with (the same on a retry). */
+static void fill_ram(MigProc *src)
+{
+    mig_cmd_ok(src, "{\"execute\": \"x-zcmig-fill-ram\", "
+               "\"arguments\": {\"seed\": 77, \"zero-every\": 4}}");
 }
 
 static void params(MigProc *p, const char *json)
@@ -58,8 +72,7 @@ static void pair_start(Pair *pp, const char *src_extra, const char *dst_extra)
 
     pp->dst = mig_proc_start("dst", false, da);
     pp->src = mig_proc_start("src", false, sa);
-    mig_cmd_ok(pp->src, "{\"execute\": \"x-zcmig-fill-ram\", "
-               "\"arguments\": {\"seed\": 77, \"zero-every\": 4}}");
+    fill_ram(pp->src);
     pp->sum = mig_ram_checksum(pp->src);
     caps(pp->src, "events");
     caps(pp->dst, "events");
@@ -161,9 +174,7 @@ static void test_cancel_pre_switchover(void)
     mig_wait_event(pp.src, "RESUME", MIG_TIMEOUT_MS);
     check_source_intact(&pp);
     /* retry without pause-before-switchover */
-    mig_cmd_ok(pp.src, "{\"execute\": \"migrate-set-capabilities\", "
-               "\"arguments\": {\"capabilities\": [{\"capability\": "
-               "\"pause-before-switchover\", \"state\": false}]}}");
+    caps_set(pp.src, "pause-before-switchover", false);
     check_destination_retry(&pp, NULL);
     pair_free(&pp);
 }
@@ -245,8 +256,7 @@ static void test_source_killed(void)
     mig_proc_free(pp.src);
     /* a new source with the same RAM for the retry */
     pp.src = mig_proc_start("src2", false, RAM_ARGS);
-    mig_cmd_ok(pp.src, "{\"execute\": \"x-zcmig-fill-ram\", "
-               "\"arguments\": {\"seed\": 77, \"zero-every\": 4}}");
+    fill_ram(pp.src);
     check_destination_retry(&pp, NULL);
     pair_free(&pp);
 }
@@ -266,12 +276,8 @@ static void test_wrong_uuid_multifd(void)
     g_free(mig_wait_status(pp.src, MIG_TIMEOUT_MS, "failed", NULL));
     check_source_intact(&pp);
     /* retry: single stream does not compare uuids without validate-uuid */
-    mig_cmd_ok(pp.src, "{\"execute\": \"migrate-set-capabilities\", "
-               "\"arguments\": {\"capabilities\": [{\"capability\": "
-               "\"multifd\", \"state\": false}]}}");
-    mig_cmd_ok(pp.dst, "{\"execute\": \"migrate-set-capabilities\", "
-               "\"arguments\": {\"capabilities\": [{\"capability\": "
-               "\"multifd\", \"state\": false}]}}");
+    caps_set(pp.src, "multifd", false);
+    caps_set(pp.dst, "multifd", false);
     check_destination_retry(&pp, "uuid");
     pair_free(&pp);
 }
@@ -288,15 +294,12 @@ static void test_wrong_uuid_validate(void)
     g_free(mig_wait_status(pp.src, MIG_TIMEOUT_MS, "failed", "completed",
                            NULL));
     g_free(mig_wait_status(pp.dst, MIG_TIMEOUT_MS, "failed", NULL));
-    mig_cmd_ok(pp.src, "{\"execute\": \"migrate-set-capabilities\", "
-               "\"arguments\": {\"capabilities\": [{\"capability\": "
-               "\"validate-uuid\", \"state\": false}]}}");
+    caps_set(pp.src, "validate-uuid", false);
     /* the source may have completed (QEMU's source does not wait for the
      * verdict without a return path); start over with a fresh source */
     mig_proc_free(pp.src);
     pp.src = mig_proc_start("src2", false, RAM_ARGS);
-    mig_cmd_ok(pp.src, "{\"execute\": \"x-zcmig-fill-ram\", "
-               "\"arguments\": {\"seed\": 77, \"zero-every\": 4}}");
+    fill_ram(pp.src);
     check_destination_retry(&pp, "UUID");
     pair_free(&pp);
 }
