@@ -490,21 +490,34 @@ bool qmp_negotiate(QmpConn *q, GError **errp)
     return true;
 }
 
-JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...)
+/*
+ * Send the command @fmt/@ap (returned in @cmd for messages) and return
+ * the reply; a connection failure aborts.
+ */
+static JsonNode *qmp_vrun(QmpConn *q, char **cmd, const char *fmt,
+                          va_list ap)
 {
     g_autoptr(GError) err = NULL;
+    JsonNode *r;
+
+    *cmd = g_strdup_vprintf(fmt, ap);
+    r = qmp_execute(q, &err, "%s", *cmd);
+    if (!r) {
+        g_error("QMP %s: %s", *cmd, err->message);
+    }
+    return r;
+}
+
+JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...)
+{
     g_autoptr(JsonNode) r = NULL;
     g_autofree char *cmd = NULL;
     JsonObject *o;
     va_list ap;
 
     va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
+    r = qmp_vrun(q, &cmd, fmt, ap);
     va_end(ap);
-    r = qmp_execute(q, &err, "%s", cmd);
-    if (!r) {
-        g_error("QMP %s: %s", cmd, err->message);
-    }
     o = json_node_get_object(r);
     if (!json_object_has_member(o, "return")) {
         g_autofree char *s = qmp_to_string(r);
@@ -515,19 +528,14 @@ JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...)
 
 char *qmp_cmd_err(QmpConn *q, char **cls, const char *fmt, ...)
 {
-    g_autoptr(GError) err = NULL;
     g_autoptr(JsonNode) r = NULL;
     g_autofree char *cmd = NULL;
     JsonObject *o, *e;
     va_list ap;
 
     va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
+    r = qmp_vrun(q, &cmd, fmt, ap);
     va_end(ap);
-    r = qmp_execute(q, &err, "%s", cmd);
-    if (!r) {
-        g_error("QMP %s: %s", cmd, err->message);
-    }
     o = json_node_get_object(r);
     if (!json_object_has_member(o, "error")) {
         g_autofree char *s = qmp_to_string(r);
