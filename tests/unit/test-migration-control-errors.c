@@ -412,4 +412,3 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/control/hmp/settings", test_hmp_settings);
     return g_test_run();
 }
-

@@ -411,4 +411,3 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/control/idle-query", test_idle_query);
     return g_test_run();
 }
-
