@@ -49,6 +49,15 @@ typedef struct SourceRun {
     uint64_t period_pages;    /* ram_dirty_synced_pages() at its start */
     uint64_t period_xfer;     /* transferred at its start */
     unsigned int dirty_high;  /* periods in a row above the trigger */
+    /*
+     * How long the last dirty sync after setup took: the final sync
+     * (with the VM stopped) walks the same RAM, so it is part of the
+     * downtime the switchover decision has to budget for.
+     */
+    uint64_t sync_ms;
+    /* Start of the iterative phase, for the average bandwidth. */
+    gint64 active_start;
+    uint64_t active_transferred;
 } SourceRun;
 
 static int source_flush(SourceRun *r, GError **errp)
@@ -121,13 +130,32 @@ restart:
 
 static uint64_t source_sync(SourceRun *r, GError **errp)
 {
+    gint64 t0 = now_us();
     uint64_t n = ram_dirty_sync(r->rs, errp);
 
+    if (n > 1) {
+        /* Not the first (setup) sync: that one only starts tracking. */
+        r->sync_ms = (now_us() - t0 + 999) / 1000;
+    }
     if (n) {
         source_dirty_period(r);
         r->p->hooks->pass(r->p->opaque, n);
     }
     return n;
+}
+
+/*
+ * The part of the downtime limit left for sending data once the VM is
+ * stopped: the final dirty sync comes out of it first.  At least a
+ * quarter of the limit stays, so that a guest whose sync alone takes
+ * longer than the limit still converges (with a downtime above the
+ * limit, which query-migrate reports) instead of never switching over.
+ */
+static uint64_t source_data_budget_ms(SourceRun *r)
+{
+    uint64_t limit = r->p->downtime_limit_ms;
+
+    return MAX(limit > r->sync_ms ? limit - r->sync_ms : 0, limit / 4);
 }
 
 /* Close the bandwidth window when it is over; sleep if over the limit. */
@@ -150,11 +178,25 @@ static void source_window(SourceRun *r)
         uint64_t bytes = atomic_load(&c->transferred) - r->win_transferred;
         double bytes_per_ms = (double)bytes * 1000.0 / elapsed;
         uint64_t pending = ram_dirty_pending_bytes(r->rs);
+        gint64 active_us = now - r->active_start;
 
-        r->threshold = bytes_per_ms * p->downtime_limit_ms;
+        /*
+         * A 100 ms window can catch a burst (socket buffers filling, a
+         * moment the destination allocates pages faster): estimate the
+         * switchover with the lower of it and the average since the
+         * pass started, or what remains can take far over the limit.
+         */
+        if (active_us >= ENGINE_WINDOW_US) {
+            double avg = (double)(atomic_load(&c->transferred) -
+                                  r->active_transferred) * 1000.0 / active_us;
+
+            bytes_per_ms = MIN(bytes_per_ms, avg);
+        }
+
+        r->threshold = bytes_per_ms * source_data_budget_ms(r);
         if (bytes_per_ms > 0) {
             atomic_store(&c->expected_downtime_ms,
-                         (uint64_t)(pending / bytes_per_ms));
+                         (uint64_t)(pending / bytes_per_ms) + r->sync_ms);
         }
         r->win_start = now;
         r->win_transferred = atomic_load(&c->transferred);
@@ -243,6 +285,8 @@ static int source_run(SourceRun *r, GError **errp)
     const MigrationSourceParams *p = r->p;
     MachineState *ms = p->ms;
     gint64 start = now_us();
+    bool tracked = p->dirty_ops && p->dirty_ops->sync;
+    bool synced_below = false;
 
     savevm_put_header(r->f, ms->machine_type ? ms->machine_type : "none",
                       p->validate_uuid && ms->has_uuid ? ms->uuid : NULL);
@@ -263,6 +307,8 @@ static int source_run(SourceRun *r, GError **errp)
 
     r->win_start = now_us();
     r->win_transferred = atomic_load(&p->counters->transferred);
+    r->active_start = r->win_start;
+    r->active_transferred = r->win_transferred;
     r->win_produced = ram_bytes_produced(r->rs);
     for (;;) {
         uint64_t pending;
@@ -272,16 +318,34 @@ static int source_run(SourceRun *r, GError **errp)
                                 "Migration cancelled");
             return -1;
         }
-        /* QEMU's rule: re-sync below the threshold, then decide. */
         pending = ram_dirty_pending_bytes(r->rs);
-        if (pending < r->threshold) {
-            if (!source_sync(r, errp)) {
-                return -1;
+        if (!tracked) {
+            /*
+             * Nothing can write RAM (the control plane refuses writers
+             * while no tracker runs): send it all before stopping the
+             * VM, so the downtime is only the final flush.  One round
+             * below the threshold, as QEMU counts them.
+             */
+            if (pending < r->threshold && !synced_below) {
+                synced_below = true;
+                if (!source_sync(r, errp)) {
+                    return -1;
+                }
             }
-            pending = ram_dirty_pending_bytes(r->rs);
-        }
-        if (pending == 0 || pending < r->threshold) {
-            break;
+            if (pending == 0) {
+                break;
+            }
+        } else {
+            /* QEMU's rule: re-sync below the threshold, then decide. */
+            if (pending < r->threshold) {
+                if (!source_sync(r, errp)) {
+                    return -1;
+                }
+                pending = ram_dirty_pending_bytes(r->rs);
+            }
+            if (pending == 0 || pending < r->threshold) {
+                break;
+            }
         }
         if (source_iterate(r, errp) < 0) {
             return -1;
