@@ -160,6 +160,14 @@ static int multifd_send_error_locked(MultiFDSendState *s, GError **errp)
     return -1;
 }
 
+/* True once @ioc stopped using zero copy because the kernel copied it all. */
+static bool multifd_zerocopy_given_up(QIOChannel *ioc)
+{
+    QIOChannelZerocopyStats st;
+
+    return qio_channel_get_zerocopy_stats(ioc, &st) && st.zerocopy_disabled;
+}
+
 /* Build and write one packet (pages of c->pages, or a bare SYNC). */
 static int multifd_send_packet(MultiFDSendChannel *c, bool sync,
                                uint64_t packet_num, GError **errp)
@@ -233,7 +241,18 @@ static int multifd_send_packet(MultiFDSendChannel *c, bool sync,
             g_prefix_error(errp, "zero-copy flush failed: ");
             return -1;
         }
-        if (r == 1) {
+        uint64_t round = atomic_load(&s->counters->dirty_sync_count);
+
+        /*
+         * This round's pages were copied by the kernel if the flush says
+         * so, or if the channel already gave up zero copy because the
+         * kernel copied everything it was given.  Counted at most once
+         * per channel and dirty sync (several RAM EOS may share one), so
+         * the stat stays within dirty-sync-count x multifd-channels.
+         */
+        if ((r == 1 || (r == 0 && multifd_zerocopy_given_up(c->ioc))) &&
+            round > c->zc_missed_sync) {
+            c->zc_missed_sync = round;
             atomic_fetch_add(&s->counters->dirty_sync_missed_zero_copy, 1);
         }
     }

@@ -83,6 +83,8 @@ typedef struct MultiFDSendChannel {
     void *method_data;
     /* Early zero-copy probe flushes still to do, sends since the last. */
     unsigned int zc_probes_left;
+    /* dirty_sync_count when this channel last counted a missed zero copy */
+    uint64_t zc_missed_sync;
     unsigned int zc_probe_sends;
 
     /*

@@ -79,7 +79,8 @@ void mig_check_zero_copy_loopback(MigProc *p, unsigned int channels,
     g_test_message("zero copy on loopback: %" G_GINT64_FORMAT " missed "
                    "syncs, %u of %u channels fell back", missed, disabled,
                    channels);
-    g_assert_true(missed > 0 || disabled == channels);
+    /* Loopback copies everything, so some sync round must count as missed. */
+    g_assert_cmpint(missed, >, 0);
     json_node_unref(r);
 }
 
