@@ -325,6 +325,7 @@ char *qmp_human_monitor_command(MachineState *ms, const char *command_line,
                                 bool has_cpu_index, int64_t cpu_index,
                                 GError **errp)
 {
+    Monitor *caller = ms->cur_mon;
     Monitor *mon;
     char *out;
 
@@ -335,7 +336,10 @@ char *qmp_human_monitor_command(MachineState *ms, const char *command_line,
         return NULL;
     }
     mon = monitor_buffer_new(ms);
+    /* As in QEMU, the HMP monitor (with no fds of its own) is current. */
+    ms->cur_mon = mon;
     hmp_handle_line(mon, command_line);
+    ms->cur_mon = caller;
     out = g_strdup(mon->outbuf->str);
     monitor_buffer_free(mon);
     return out;

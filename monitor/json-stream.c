@@ -701,6 +701,11 @@ void json_stream_flush(JsonStream *js)
     }
 }
 
+bool json_stream_in_message(JsonStream *js)
+{
+    return js->cur->len > 0 || js->tokens->len > 0;
+}
+
 JsonStream *json_stream_new(JsonStreamEmit emit, void *opaque)
 {
     JsonStream *js = g_new0(JsonStream, 1);

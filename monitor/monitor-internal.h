@@ -47,6 +47,12 @@ struct Monitor {
     JsonStream *js;
     bool negotiated;
 
+    /* File descriptors (fds.c) */
+    GHashTable *fds;        /* name -> fd (GINT_TO_POINTER), from getfd */
+    GArray *msgfds;         /* int: received with SCM_RIGHTS, not taken */
+    bool msgfds_cmd_seen;   /* a command completed since they arrived */
+    bool in_not_socket;     /* in_fd is no socket: plain read() */
+
     /* HMP */
     GString *line;
     bool last_was_cr;
@@ -81,6 +87,19 @@ char *qmp_json_to_string(JsonNode *node);
  * Free with monitor_buffer_free(). */
 Monitor *monitor_buffer_new(MachineState *ms);
 void monitor_buffer_free(Monitor *mon);
+
+/* fds.c */
+/*
+ * Queue @n fds received with the session's input; fds still queued from
+ * earlier input are closed first (only the latest batch is available).
+ */
+void monitor_msgfds_received(Monitor *mon, const int *fds, size_t n);
+/* qmp.c: a command of @mon was dispatched. */
+void monitor_msgfds_command_done(Monitor *mon);
+/* Input was fed: close received fds no command can still take. */
+void monitor_msgfds_input_done(Monitor *mon, bool in_message);
+/* Close every fd the session holds (session end). */
+void monitor_fds_free(Monitor *mon);
 
 /* hmp.c */
 void hmp_session_start(Monitor *mon);

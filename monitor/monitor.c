@@ -153,13 +153,66 @@ void monitor_buffer_free(Monitor *mon)
 
 /* ---- sessions ---- */
 
+/* At most this many fds are taken from one read; the kernel closes more. */
+#define MONITOR_MAX_MSGFDS 16
+
+/*
+ * Read input; fds passed with SCM_RIGHTS (sockets only) are queued for
+ * the commands in it (getfd).  Like read(2), with errno.
+ */
+static ssize_t monitor_read_input(Monitor *mon, char *buf, size_t len)
+{
+    union {
+        struct cmsghdr hdr;
+        char buf[CMSG_SPACE(sizeof(int) * MONITOR_MAX_MSGFDS)];
+    } control;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = &control,
+        .msg_controllen = sizeof(control),
+    };
+    struct cmsghdr *cmsg;
+    ssize_t n;
+
+    if (mon->in_not_socket) {
+        return read(mon->in_fd, buf, len);
+    }
+    /* Received fds are close-on-exec from the start. */
+    n = recvmsg(mon->in_fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == ENOTSOCK) {
+        mon->in_not_socket = true;  /* stdio on a pipe or tty */
+        return read(mon->in_fd, buf, len);
+    }
+    if (n < 0) {
+        return n;
+    }
+    for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        size_t nfds;
+
+        if (cmsg->cmsg_level != SOL_SOCKET ||
+            cmsg->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        if (nfds) {
+            g_autofree int *fds = g_new(int, nfds);
+
+            memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
+            monitor_msgfds_received(mon, fds, nfds);
+        }
+    }
+    return n;
+}
+
 static gboolean monitor_in_ready(gint fd, GIOCondition cond, gpointer opaque)
 {
     Monitor *mon = opaque;
     char buf[4096];
     ssize_t n;
 
-    n = read(mon->in_fd, buf, sizeof(buf));
+    n = monitor_read_input(mon, buf, sizeof(buf));
     if (n < 0 && (errno == EINTR || errno == EAGAIN ||
                   errno == EWOULDBLOCK)) {
         return G_SOURCE_CONTINUE;
@@ -176,8 +229,11 @@ static gboolean monitor_in_ready(gint fd, GIOCondition cond, gpointer opaque)
     }
     if (mon->kind == MONITOR_KIND_QMP) {
         qmp_session_input(mon, buf, n);
+        monitor_msgfds_input_done(mon, json_stream_in_message(mon->js));
     } else {
+        /* No HMP command takes a passed fd. */
         hmp_session_input(mon, buf, n);
+        monitor_msgfds_input_done(mon, false);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -221,6 +277,7 @@ static void monitor_session_free(gpointer p)
     Monitor *mon = p;
 
     json_stream_free(mon->js);
+    monitor_fds_free(mon);
     if (mon->line) {
         g_string_free(mon->line, TRUE);
     }

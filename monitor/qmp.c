@@ -148,8 +148,14 @@ static void qmp_handle_message(void *opaque, JsonNode *req,
     if (err) {
         rsp = qmp_error_response(err, NULL);
     } else {
-        rsp = qmp_dispatch(mon->core->ms, req, &mon->negotiated);
+        MachineState *ms = mon->core->ms;
+
+        /* Session-scoped commands (getfd) find their caller here. */
+        ms->cur_mon = mon;
+        rsp = qmp_dispatch(ms, req, &mon->negotiated);
+        ms->cur_mon = NULL;
         json_node_unref(req);
+        monitor_msgfds_command_done(mon);
     }
     qmp_send(mon, rsp);
 }

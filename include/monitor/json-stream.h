@@ -48,6 +48,11 @@ JsonStream *json_stream_new(JsonStreamEmit emit, void *opaque);
 void json_stream_feed(JsonStream *js, const char *buf, size_t len);
 /* End of input: finish a pending token and message. */
 void json_stream_flush(JsonStream *js);
+/*
+ * True while part of a message has been fed (a token or an unfinished
+ * top-level value), false between messages.
+ */
+bool json_stream_in_message(JsonStream *js);
 /* Accepts NULL. */
 void json_stream_free(JsonStream *js);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsonStream, json_stream_free)

@@ -82,6 +82,38 @@ void monitor_puts(Monitor *mon, const char *str);
 MachineState *monitor_machine(Monitor *mon);
 
 /**
+ * monitor_cur:
+ *
+ * Returns: the session whose QMP command is being dispatched on the main
+ * loop (ms->cur_mon), or NULL outside of a dispatch (command line, other
+ * threads, human-monitor-command's own HMP buffer).
+ */
+Monitor *monitor_cur(MachineState *ms);
+
+/**
+ * monitor_get_fd:
+ * @mon: (nullable): a session
+ * @fdname: a name given with getfd
+ *
+ * Removes @fdname from @mon's fd table and returns the fd (the caller
+ * owns it), or -1 with QEMU's "File descriptor named 'X' has not been
+ * found".
+ */
+int monitor_get_fd(Monitor *mon, const char *fdname, GError **errp);
+
+/**
+ * monitor_fd_param:
+ * @mon: (nullable): the calling session, NULL on the command line
+ * @fdname: a getfd name, or an fd number (inherited)
+ *
+ * As QEMU: a name not starting with a digit is looked up (and removed)
+ * with monitor_get_fd() when there is a session; otherwise it must be the
+ * decimal number of an open fd ("Invalid file descriptor number 'X'").
+ * The caller owns the returned fd; a numeric one is made close-on-exec.
+ */
+int monitor_fd_param(Monitor *mon, const char *fdname, GError **errp);
+
+/**
  * monitor_chardev_foreach:
  * Calls @fn for every monitor character device with its label
  * ("compat_monitor0"), QEMU-style filename ("unix:/p,server=on",

@@ -57,6 +57,13 @@ typedef struct MachineState {
     gint shutdown_requested;     /* atomic; set by machine_request_shutdown */
     char *incoming_uri;          /* -incoming argument, or NULL (main) */
     void *monitor_core;          /* MonitorCore *, owner of ms->events */
+    /*
+     * (main) The monitor session whose command is being dispatched, or
+     * NULL: set by the QMP server only for the duration of one dispatch,
+     * so that session-scoped commands (getfd, closefd, migrate fd:NAME)
+     * find their caller's fd table.  See monitor_cur().
+     */
+    Monitor *cur_mon;
 } MachineState;
 
 /* Thread-safe run-state access.  vm_stop/vm_start emit STOP/RESUME. */
