@@ -15,11 +15,13 @@
 #include "config-host.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "io/channel-buffer.h"
 #include "io/channel-socket.h"
 #include "migration/migration.h"
 #include "migration/transport.h"
+#include "monitor/monitor.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/qapi-events.h"
@@ -395,6 +397,21 @@ static bool migration_incoming_start(MigrationIncomingState *mis,
     if (t->kind == MIGRATION_TRANSPORT_SOCKET) {
         listener = migration_socket_listen(t->addr, errp);
         if (!listener) {
+            return false;
+        }
+    } else if (t->kind == MIGRATION_TRANSPORT_FD) {
+        /*
+         * As QEMU: a getfd name of the calling session, or an fd number
+         * (the only choice on the command line, where there is none).
+         */
+        int fd = monitor_fd_param(monitor_cur(ms), t->fdname, errp);
+
+        if (fd < 0) {
+            return false;
+        }
+        exec_ioc = migration_fd_channel(fd, false, errp);
+        if (!exec_ioc) {
+            close(fd);
             return false;
         }
     } else {

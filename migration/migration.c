@@ -22,6 +22,7 @@
 #include "migration/dirty-tracking.h"
 #include "migration/migration.h"
 #include "migration/transport.h"
+#include "monitor/monitor.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/qapi-events.h"
@@ -294,7 +295,7 @@ static int migration_connect_channels(MigrationState *s, MigrationStart *st,
         }
         migration_register_channel(s, &s->main, ioc);
     }
-    /* exec: the channel was created by the QMP handler. */
+    /* exec:, fd: the channel was created by the QMP handler. */
 
     for (i = 0; i < st->n_multifd; i++) {
         g_autofree char *name = g_strdup_printf("multifd-send-%u", i);
@@ -583,6 +584,18 @@ void qmp_migrate(MachineState *ms, const char *uri, bool has_blk, bool blk,
     if (t->kind == MIGRATION_TRANSPORT_EXEC) {
         exec_ioc = migration_exec_spawn(t->command, true, &pid, errp);
         if (!exec_ioc) {
+            return;
+        }
+    } else if (t->kind == MIGRATION_TRANSPORT_FD) {
+        /* As QEMU: a getfd name of the calling session, taken from it. */
+        int fd = monitor_get_fd(monitor_cur(ms), t->fdname, errp);
+
+        if (fd < 0) {
+            return;
+        }
+        exec_ioc = migration_fd_channel(fd, true, errp);
+        if (!exec_ioc) {
+            close(fd);
             return;
         }
     }

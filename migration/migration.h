@@ -47,6 +47,7 @@
 typedef enum MigrationTransportKind {
     MIGRATION_TRANSPORT_SOCKET, /* tcp:, unix: */
     MIGRATION_TRANSPORT_EXEC,   /* exec:CMD */
+    MIGRATION_TRANSPORT_FD,     /* fd:NAME (getfd) or fd:N (inherited) */
 } MigrationTransportKind;
 
 /*

@@ -44,9 +44,13 @@ MigrationTransport *migration_transport_parse(const char *uri, GError **errp)
             return NULL;
         }
     } else if (g_str_has_prefix(uri, "fd:")) {
-        qapi_error_setg(errp, "The fd: migration protocol is not supported by "
-                   "zcmig; use tcp:, unix: or exec:");
-        return NULL;
+        t->kind = MIGRATION_TRANSPORT_FD;
+        t->fdname = g_strdup(uri + strlen("fd:"));
+        if (t->fdname[0] == '\0') {
+            qapi_error_setg(errp, "fd: migration needs a file descriptor "
+                            "name or number");
+            return NULL;
+        }
     } else {
         qapi_error_setg(errp, "Parameter '%s' expects %s", "uri",
                    "a valid migration protocol");
@@ -62,6 +66,7 @@ void migration_transport_free(MigrationTransport *t)
     }
     qio_socket_address_free(t->addr);
     g_free(t->command);
+    g_free(t->fdname);
     g_free(t);
 }
 

@@ -23,6 +23,7 @@ typedef struct MigrationTransport {
     MigrationTransportKind kind;
     QIOSocketAddress *addr;   /* SOCKET */
     char *command;            /* EXEC */
+    char *fdname;             /* FD: a getfd name or an fd number */
 } MigrationTransport;
 
 /**
@@ -31,8 +32,9 @@ typedef struct MigrationTransport {
  *       "fd:NAME" (untrusted)
  *
  * Returns a new transport, or NULL with @errp set: for an unknown scheme
- * QEMU 7.2's "Parameter 'uri' expects a valid migration protocol", for
- * fd: a clear "not supported" error, otherwise the address parser's text.
+ * QEMU 7.2's "Parameter 'uri' expects a valid migration protocol",
+ * otherwise the address parser's text.  fd: is only parsed here; the fd
+ * is looked up when the migration starts (migration_fd_take()).
  */
 MigrationTransport *migration_transport_parse(const char *uri, GError **errp);
 void migration_transport_free(MigrationTransport *t);
@@ -98,5 +100,18 @@ QIOChannel *migration_exec_spawn(const char *command, bool outgoing,
  * seconds, SIGKILL it first.  Accepts 0.
  */
 void migration_exec_reap(GPid pid, bool kill_it);
+
+/**
+ * migration_fd_channel:
+ * @fd: an open fd; ownership passes to the channel on success only
+ * @outgoing: names the channel migration-fd-outgoing / -incoming
+ *
+ * Wraps @fd for fd: migration: a socket channel when @fd is a socket
+ * (shutdown works, so cancel and the stall watchdog can wake a blocked
+ * transfer), a file channel otherwise (pipes, files, character devices).
+ * The fd is made blocking.  Returns NULL with @errp set (the caller still
+ * owns @fd) when @fd cannot be used.
+ */
+QIOChannel *migration_fd_channel(int fd, bool outgoing, GError **errp);
 
 #endif /* MIGRATION_TRANSPORT_H */

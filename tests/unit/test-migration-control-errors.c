@@ -235,9 +235,17 @@ typedef struct RefuseCase {
 static const RefuseCase refuse_cases[] = {
     { "/migration/control/refuse/bad-protocol", NULL, "bogus:x", false,
       "Parameter 'uri' expects a valid migration protocol" },
-    { "/migration/control/refuse/fd", NULL, "fd:migfd", false,
-      "The fd: migration protocol is not supported by zcmig; use tcp:, "
-      "unix: or exec:" },
+    /* No QMP session here, so no getfd names. */
+    { "/migration/control/refuse/fd-unknown-name", NULL, "fd:migfd", false,
+      "File descriptor named 'migfd' has not been found" },
+    { "/migration/control/refuse/fd-empty", NULL, "fd:", false,
+      "fd: migration needs a file descriptor name or number" },
+    { "/migration/control/refuse/multifd-fd", "multifd", "fd:migfd",
+      false, "multifd is not supported by current protocol" },
+    { "/migration/control/refuse/multifd-fd-incoming", "multifd", "fd:0",
+      true, "multifd is not supported by current protocol" },
+    { "/migration/control/refuse/fd-incoming-bad-number", NULL,
+      "fd:12x", true, "Invalid file descriptor number '12x'" },
     { "/migration/control/refuse/multifd-exec", "multifd", "exec:cat",
       false, "multifd is not supported by current protocol" },
     { "/migration/control/refuse/multifd-exec-incoming", "multifd",
