@@ -32,9 +32,35 @@ struct QmpConn {
 
 /* ---- processes ---- */
 
+typedef struct QmpKeepFds {
+    const int *fds;
+    guint n;
+} QmpKeepFds;
+
+/*
+ * In the child, after glib marked every fd above 2 close-on-exec and just
+ * before exec: keep the inherited ones (async-signal-safe: fcntl only).
+ */
+static void qmp_keep_fds_setup(gpointer opaque)
+{
+    const QmpKeepFds *k = opaque;
+    guint i;
+
+    for (i = 0; i < k->n; i++) {
+        fcntl(k->fds[i], F_SETFD, 0);
+    }
+}
+
 QmpProc *qmp_proc_spawn(const char *const *argv, QmpSpawnFlags flags,
                         GError **errp)
 {
+    return qmp_proc_spawn_fds(argv, flags, NULL, 0, errp);
+}
+
+QmpProc *qmp_proc_spawn_fds(const char *const *argv, QmpSpawnFlags flags,
+                            const int *keep_fds, guint n_keep, GError **errp)
+{
+    QmpKeepFds keep = { .fds = keep_fds, .n = n_keep };
     g_autoptr(QmpProc) p = g_new0(QmpProc, 1);
     int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
     int err_fd, null_fd, child_in, child_out;
@@ -62,8 +88,9 @@ QmpProc *qmp_proc_spawn(const char *const *argv, QmpSpawnFlags flags,
     ok = g_spawn_async_with_fds(NULL, (char **)argv, NULL,
                                 G_SPAWN_DO_NOT_REAP_CHILD |
                                 G_SPAWN_SEARCH_PATH,
-                                NULL, NULL, &p->pid, child_in, child_out,
-                                err_fd, errp);
+                                n_keep ? qmp_keep_fds_setup : NULL,
+                                n_keep ? &keep : NULL, &p->pid, child_in,
+                                child_out, err_fd, errp);
     close(err_fd);
     close(null_fd);
     if (in_pipe[0] >= 0) {
@@ -296,6 +323,44 @@ bool qmp_send_raw(QmpConn *q, const void *buf, size_t len, GError **errp)
     return true;
 }
 
+bool qmp_send_fd(QmpConn *q, int fd, const void *buf, size_t len,
+                 GError **errp)
+{
+    union {
+        struct cmsghdr hdr;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = &control,
+        .msg_controllen = sizeof(control),
+    };
+    struct cmsghdr *cmsg;
+    ssize_t n;
+
+    g_assert(len > 0);
+    memset(&control, 0, sizeof(control));
+    cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    do {
+        n = sendmsg(q->fd, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int e = errno;
+
+        g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(e),
+                    "QMP sendmsg failed: %s", g_strerror(e));
+        return false;
+    }
+    /* The fd went with the first byte; the rest is plain data. */
+    return qmp_send_raw(q, (const char *)buf + n, len - n, errp);
+}
+
 static QmpConn *qmp_conn_finish(int fd, QmpProc *proc, gint64 deadline,
                                 GError **errp)
 {
@@ -450,13 +515,15 @@ void qmp_conn_free(QmpConn *q)
     g_free(q);
 }
 
-static JsonNode *qmp_executev(QmpConn *q, GError **errp, const char *fmt,
-                              va_list ap)
+static JsonNode *qmp_executev(QmpConn *q, int fd, GError **errp,
+                              const char *fmt, va_list ap)
 {
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     g_autofree char *line = g_strconcat(text, "\n", NULL);
+    bool ok = fd >= 0 ? qmp_send_fd(q, fd, line, strlen(line), errp) :
+                        qmp_send_raw(q, line, strlen(line), errp);
 
-    if (!qmp_send_raw(q, line, strlen(line), errp)) {
+    if (!ok) {
         return NULL;
     }
     return qmp_receive(q, QMP_TIMEOUT_MS, errp);
@@ -468,7 +535,19 @@ JsonNode *qmp_execute(QmpConn *q, GError **errp, const char *fmt, ...)
     JsonNode *r;
 
     va_start(ap, fmt);
-    r = qmp_executev(q, errp, fmt, ap);
+    r = qmp_executev(q, -1, errp, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+JsonNode *qmp_execute_fd(QmpConn *q, int fd, GError **errp,
+                         const char *fmt, ...)
+{
+    va_list ap;
+    JsonNode *r;
+
+    va_start(ap, fmt);
+    r = qmp_executev(q, fd, errp, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -494,30 +573,28 @@ bool qmp_negotiate(QmpConn *q, GError **errp)
  * Send the command @fmt/@ap (returned in @cmd for messages) and return
  * the reply; a connection failure aborts.
  */
-static JsonNode *qmp_vrun(QmpConn *q, char **cmd, const char *fmt,
+static JsonNode *qmp_vrun(QmpConn *q, int fd, char **cmd, const char *fmt,
                           va_list ap)
 {
     g_autoptr(GError) err = NULL;
     JsonNode *r;
 
     *cmd = g_strdup_vprintf(fmt, ap);
-    r = qmp_execute(q, &err, "%s", *cmd);
+    r = qmp_execute_fd(q, fd, &err, "%s", *cmd);
     if (!r) {
         g_error("QMP %s: %s", *cmd, err->message);
     }
     return r;
 }
 
-JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...)
+static JsonNode *qmp_vcmd_ok(QmpConn *q, int fd, const char *fmt,
+                             va_list ap)
 {
     g_autoptr(JsonNode) r = NULL;
     g_autofree char *cmd = NULL;
     JsonObject *o;
-    va_list ap;
 
-    va_start(ap, fmt);
-    r = qmp_vrun(q, &cmd, fmt, ap);
-    va_end(ap);
+    r = qmp_vrun(q, fd, &cmd, fmt, ap);
     o = json_node_get_object(r);
     if (!json_object_has_member(o, "return")) {
         g_autofree char *s = qmp_to_string(r);
@@ -526,16 +603,36 @@ JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...)
     return json_node_copy(json_object_get_member(o, "return"));
 }
 
-char *qmp_cmd_err(QmpConn *q, char **cls, const char *fmt, ...)
+JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...)
+{
+    JsonNode *r;
+    va_list ap;
+
+    va_start(ap, fmt);
+    r = qmp_vcmd_ok(q, -1, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+JsonNode *qmp_cmd_ok_fd(QmpConn *q, int fd, const char *fmt, ...)
+{
+    JsonNode *r;
+    va_list ap;
+
+    va_start(ap, fmt);
+    r = qmp_vcmd_ok(q, fd, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static char *qmp_vcmd_err(QmpConn *q, int fd, char **cls, const char *fmt,
+                          va_list ap)
 {
     g_autoptr(JsonNode) r = NULL;
     g_autofree char *cmd = NULL;
     JsonObject *o, *e;
-    va_list ap;
 
-    va_start(ap, fmt);
-    r = qmp_vrun(q, &cmd, fmt, ap);
-    va_end(ap);
+    r = qmp_vrun(q, fd, &cmd, fmt, ap);
     o = json_node_get_object(r);
     if (!json_object_has_member(o, "error")) {
         g_autofree char *s = qmp_to_string(r);
@@ -546,6 +643,28 @@ char *qmp_cmd_err(QmpConn *q, char **cls, const char *fmt, ...)
         *cls = g_strdup(json_object_get_string_member(e, "class"));
     }
     return g_strdup(json_object_get_string_member(e, "desc"));
+}
+
+char *qmp_cmd_err(QmpConn *q, char **cls, const char *fmt, ...)
+{
+    char *r;
+    va_list ap;
+
+    va_start(ap, fmt);
+    r = qmp_vcmd_err(q, -1, cls, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+char *qmp_cmd_err_fd(QmpConn *q, int fd, char **cls, const char *fmt, ...)
+{
+    char *r;
+    va_list ap;
+
+    va_start(ap, fmt);
+    r = qmp_vcmd_err(q, fd, cls, fmt, ap);
+    va_end(ap);
+    return r;
 }
 
 JsonNode *qmp_receive_ok(QmpConn *q)
@@ -739,6 +858,12 @@ void qmp_rmdir_recursive(const char *dir)
 
 QmpVM *qmp_vm_start(const char *binary, const char *args)
 {
+    return qmp_vm_start_fds(binary, args, NULL, 0);
+}
+
+QmpVM *qmp_vm_start_fds(const char *binary, const char *args,
+                        const int *keep_fds, guint n_keep)
+{
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) extra = g_strsplit(args ? args : "", " ", -1);
@@ -762,7 +887,8 @@ QmpVM *qmp_vm_start(const char *binary, const char *args)
     g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off",
                                           vm->qmp_path));
     g_ptr_array_add(argv, NULL);
-    vm->proc = qmp_proc_spawn((const char *const *)argv->pdata, 0, &err);
+    vm->proc = qmp_proc_spawn_fds((const char *const *)argv->pdata, 0,
+                                  keep_fds, n_keep, &err);
     g_assert_no_error(err);
     vm->qmp = qmp_connect_unix(vm->qmp_path, vm->proc, QMP_TIMEOUT_MS, &err);
     g_assert_no_error(err);

@@ -67,6 +67,15 @@ typedef struct QmpProc {
  */
 QmpProc *qmp_proc_spawn(const char *const *argv, QmpSpawnFlags flags,
                         GError **errp);
+/**
+ * qmp_proc_spawn_fds:
+ * @keep_fds: fds of ours the child inherits under the same numbers (for
+ *            "-incoming fd:N"); they stay open here too
+ *
+ * Like qmp_proc_spawn().
+ */
+QmpProc *qmp_proc_spawn_fds(const char *const *argv, QmpSpawnFlags flags,
+                            const int *keep_fds, guint n_keep, GError **errp);
 /* Reaps if it exited; true while running. */
 bool qmp_proc_running(QmpProc *p);
 /**
@@ -118,6 +127,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QmpConn, qmp_conn_free)
 bool qmp_send_raw(QmpConn *q, const void *buf, size_t len, GError **errp);
 
 /**
+ * qmp_send_fd:
+ * Like qmp_send_raw(), passing a copy of @fd with SCM_RIGHTS along with
+ * the first bytes (@len > 0), as a client does for getfd.
+ */
+bool qmp_send_fd(QmpConn *q, int fd, const void *buf, size_t len,
+                 GError **errp);
+
+/**
  * qmp_receive:
  * Returns the next message that is not an event (a reply), queueing
  * events; NULL with @errp on timeout, EOF or unparsable data.
@@ -134,12 +151,21 @@ JsonNode *qmp_receive(QmpConn *q, int timeout_ms, GError **errp);
 JsonNode *qmp_execute(QmpConn *q, GError **errp, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 
+/* qmp_execute() with a copy of @fd passed along (SCM_RIGHTS). */
+JsonNode *qmp_execute_fd(QmpConn *q, int fd, GError **errp,
+                         const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
 /* Asserting versions for tests: the "return" member (transfer full). */
 JsonNode *qmp_cmd_ok(QmpConn *q, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Asserts an error reply; returns its "desc" and sets *@cls (g_free
  * both; @cls may be NULL). */
 char *qmp_cmd_err(QmpConn *q, char **cls, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
+/* qmp_cmd_ok() / qmp_cmd_err() passing a copy of @fd (for getfd). */
+JsonNode *qmp_cmd_ok_fd(QmpConn *q, int fd, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+char *qmp_cmd_err_fd(QmpConn *q, int fd, char **cls, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
 /* Asserting: next reply, whatever it is (after qmp_send_raw()). */
 JsonNode *qmp_receive_ok(QmpConn *q);
 
@@ -202,6 +228,9 @@ const char *qmp_qemu_binary(void);
  * (also usable for memory files), connects and negotiates; asserts.
  */
 QmpVM *qmp_vm_start(const char *binary, const char *args);
+/* Like qmp_vm_start(); the process inherits @keep_fds (same numbers). */
+QmpVM *qmp_vm_start_fds(const char *binary, const char *args,
+                        const int *keep_fds, guint n_keep);
 /* Like qmp_vm_start() with printf-style arguments. */
 QmpVM *qmp_vm_startf(const char *binary, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
