@@ -143,40 +143,39 @@ static QIOSocketAddress *sockaddr_to_address(const struct sockaddr_storage *ss,
     }
 }
 
-QIOSocketAddress *qio_channel_socket_get_local_address(QIOChannelSocket *sioc,
-                                                       GError **errp)
+/* getsockname() or getpeername() of @sioc as an address; @what names it. */
+static QIOSocketAddress *socket_query_address(QIOChannelSocket *sioc,
+                                              int (*query)(int,
+                                                           struct sockaddr *,
+                                                           socklen_t *),
+                                              const char *what,
+                                              GError **errp)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
 
     memset(&ss, 0, sizeof(ss));
-    if (getsockname(sioc->fd, (struct sockaddr *)&ss, &len) < 0) {
+    if (query(sioc->fd, (struct sockaddr *)&ss, &len) < 0) {
         int err = errno;
 
         g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
-                    "Unable to query local socket address: %s",
+                    "Unable to query %s socket address: %s", what,
                     g_strerror(err));
         return NULL;
     }
     return sockaddr_to_address(&ss, len, errp);
 }
 
+QIOSocketAddress *qio_channel_socket_get_local_address(QIOChannelSocket *sioc,
+                                                       GError **errp)
+{
+    return socket_query_address(sioc, getsockname, "local", errp);
+}
+
 QIOSocketAddress *qio_channel_socket_get_remote_address(QIOChannelSocket *sioc,
                                                         GError **errp)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-
-    memset(&ss, 0, sizeof(ss));
-    if (getpeername(sioc->fd, (struct sockaddr *)&ss, &len) < 0) {
-        int err = errno;
-
-        g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
-                    "Unable to query remote socket address: %s",
-                    g_strerror(err));
-        return NULL;
-    }
-    return sockaddr_to_address(&ss, len, errp);
+    return socket_query_address(sioc, getpeername, "remote", errp);
 }
 
 static bool fill_unix_sockaddr(const QIOSocketAddress *addr,
