@@ -51,30 +51,22 @@ static void fuzz_emit(void *opaque, JsonNode *value, const GError *err)
     FuzzState *st = opaque;
 
     /* Exactly one of value / err. */
-    if ((value == NULL) == (err == NULL)) {
-        abort();
-    }
+    g_assert_true((value == NULL) != (err == NULL));
     if (value) {
         g_autofree char *text = json_to_string(value, FALSE);
         g_autofree char *rsp_text = NULL;
         JsonNode *rsp;
 
-        if (!text) {
-            abort();
-        }
+        g_assert_nonnull(text);
         rsp = qmp_dispatch_cmds(fuzz_cmds, NULL, value, &st->negotiated,
                                 st->allow_oob);
-        if (!rsp || !JSON_NODE_HOLDS_OBJECT(rsp)) {
-            abort();
-        }
+        g_assert_true(rsp && JSON_NODE_HOLDS_OBJECT(rsp));
         rsp_text = json_to_string(rsp, FALSE);
         json_node_unref(rsp);
         json_node_unref(value);
         st->values++;
     } else {
-        if (!err->message[0]) {
-            abort();
-        }
+        g_assert_true(err->message[0]);
         st->errors++;
     }
 }
@@ -99,9 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_stream_feed(js, (const char *)data + off, MIN(chunk, size - off));
     }
     json_stream_flush(js);
-    if (json_stream_in_message(js)) {
-        abort();    /* flush must finish or discard the pending message */
-    }
+    /* flush must finish or discard the pending message */
+    g_assert_false(json_stream_in_message(js));
     json_stream_free(js);
     return 0;
 }

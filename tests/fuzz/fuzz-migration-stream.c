@@ -30,12 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     r = mt_load_bytes(ms, data, size, &c, NULL, &err);
     /* The error contract: -1 always comes with a message, 0 never does. */
-    if ((r < 0) != (err != NULL) || (err && !err->message[0])) {
-        abort();
-    }
-    if (!mt_guards_intact(ms)) {
-        abort();
-    }
+    g_assert_true((r < 0) == (err != NULL));
+    g_assert_true(!err || err->message[0]);
+    g_assert_true(mt_guards_intact(ms));
     g_clear_error(&err);
     mt_machine_free(ms);
     return 0;

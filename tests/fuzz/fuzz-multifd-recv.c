@@ -34,24 +34,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t id;
 
     if (multifd_recv_initial_packet(ioc, uuid, 1, &id, &err) == 0) {
-        if (id != 0) {
-            abort();
-        }
+        g_assert_cmpuint(id, ==, 0);
         s = multifd_recv_setup(&ioc, 1, main_ioc, ms->ram_blocks, &c, &err);
-        if (!s) {
-            abort();
-        }
+        g_assert_nonnull(s);
         /* Each round needs one packet of the finite input. */
         while (multifd_recv_sync(s, &err) == 0) {
         }
         multifd_recv_cleanup(s);
     }
-    if (!err || !err->message[0]) {
-        abort();
-    }
-    if (!mt_guards_intact(ms)) {
-        abort();
-    }
+    g_assert_true(err && err->message[0]);
+    g_assert_true(mt_guards_intact(ms));
     g_clear_error(&err);
     qio_channel_unref(main_ioc);
     qio_channel_unref(ioc);

@@ -910,8 +910,7 @@ QmpVM *qmp_vm_startf(const char *binary, const char *fmt, ...)
 
 int qmp_vm_quit(QmpVM *vm)
 {
-    g_autoptr(JsonNode) r = qmp_cmd_ok(vm->qmp, "{\"execute\": \"quit\"}");
-
+    json_node_unref(qmp_cmd_ok(vm->qmp, "{\"execute\": \"quit\"}"));
     g_assert_true(qmp_proc_wait(vm->proc, QMP_TIMEOUT_MS));
     return qmp_proc_exit_code(vm->proc);
 }

@@ -246,10 +246,9 @@ void mig_run_scenario(const MigScenario *sc)
                "{\"uri\": \"%s\"}}", src_uri);
 
     if (sc->pause_before_switchover) {
-        g_autofree char *st = mig_wait_status(src, MIG_TIMEOUT_MS,
-                                              "pre-switchover", NULL);
         g_autofree char *rs = NULL;
 
+        g_free(mig_wait_status(src, MIG_TIMEOUT_MS, "pre-switchover", NULL));
         mig_wait_migration_event(src, "pre-switchover", MIG_TIMEOUT_MS);
         rs = mig_run_state(src);
         g_assert_cmpstr(rs, ==, "finish-migrate");

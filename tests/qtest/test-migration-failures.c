@@ -104,7 +104,7 @@ static void check_source_intact(Pair *pp)
 /* The destination failed: it is up, says why, and can try again. */
 static void check_destination_retry(Pair *pp, const char *error_part)
 {
-    g_autofree char *st = NULL, *e = NULL, *dsum = NULL, *rs = NULL;
+    g_autofree char *e = NULL, *dsum = NULL, *rs = NULL;
 
     g_free(mig_wait_status(pp->dst, MIG_TIMEOUT_MS, "failed", NULL));
     mig_wait_migration_event(pp->dst, "failed", MIG_TIMEOUT_MS);

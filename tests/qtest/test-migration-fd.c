@@ -72,14 +72,13 @@ static void assert_err(QmpConn *q, int fd, const char *cmd,
 
 static void getfd_ok(QmpConn *q, int fd, const char *name)
 {
-    g_autoptr(JsonNode) r = qmp_cmd_ok_fd(q, fd, "{'execute': 'getfd', "
-                                          "'arguments': {'fdname': '%s'}}",
-                                          name);
+    json_node_unref(qmp_cmd_ok_fd(q, fd, "{'execute': 'getfd', "
+                                  "'arguments': {'fdname': '%s'}}", name));
 }
 
 static void cmd_ok(QmpConn *q, const char *cmd)
 {
-    g_autoptr(JsonNode) r = qmp_cmd_ok(q, "%s", cmd);
+    json_node_unref(qmp_cmd_ok(q, "%s", cmd));
 }
 
 static void test_getfd_closefd(void)
@@ -135,8 +134,8 @@ static void test_getfd_closefd(void)
     /* An fd passed with a command that does not take it is closed. */
     make_socketpair(c);
     {
-        g_autoptr(JsonNode) r = qmp_cmd_ok_fd(vm->qmp, c[1],
-                                              "{'execute': 'query-status'}");
+        json_node_unref(qmp_cmd_ok_fd(vm->qmp, c[1],
+                                      "{'execute': 'query-status'}"));
     }
     close(c[1]);
     g_assert_true(peer_closed(c[0], QMP_TIMEOUT_MS));

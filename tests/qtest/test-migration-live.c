@@ -97,7 +97,7 @@ static void test_under_load(gconstpointer data)
 {
     const LiveCase *lc = data;
     g_autofree char *sargs = NULL, *dargs = NULL;
-    g_autofree char *ssum = NULL, *dsum = NULL, *st = NULL, *rs = NULL;
+    g_autofree char *ssum = NULL, *dsum = NULL, *rs = NULL;
     const char *wl = "-object guest-workload,id=w0,threads=2,dirty-rate=8";
     int port = mig_free_port();
     MigProc *src, *dst;

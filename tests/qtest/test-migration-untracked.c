@@ -136,7 +136,7 @@ static void test_workload(void)
 static void test_forced(void)
 {
     MigProc *src, *dst;
-    g_autofree char *reason = NULL, *e = NULL;
+    g_autofree char *reason = NULL;
     bool started;
 
     g_setenv("ZCMIG_DIRTY_TRACKING", "auto", TRUE);
