@@ -1,6 +1,7 @@
 /*
  * QIOChannelSocket internals shared by channel-socket.c (lifecycle and
- * plain I/O) and channel-socket-zerocopy.c (MSG_ZEROCOPY).  Not for use
+ * plain I/O), channel-socket-zerocopy.c (MSG_ZEROCOPY) and
+ * channel-socket-splice.c (receiving into a file).  Not for use
  * outside io/ except by the unit tests.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -37,7 +38,22 @@ struct QIOChannelSocket {
     bool zc_auto_disable;
     /* a failure found by opportunistic reaping, reported by the next flush */
     GError *zc_error;
+
+    /*
+     * qio_channel_socket_readv_to_file() state, used by the one reader
+     * thread only: the private pipe (-1 until first use), its size, the
+     * bytes that went by splice and by plain reads, and whether splicing
+     * was refused (socket, file or pipe) so that plain reads are used.
+     */
+    int splice_pipe[2];
+    size_t splice_pipe_bytes;
+    uint64_t splice_bytes;
+    uint64_t splice_copied_bytes;
+    bool splice_refused;
 };
+
+/* Close the splice pipe, if any (channel close). */
+void qio_channel_socket_splice_cleanup(QIOChannelSocket *sioc);
 
 /* Try SO_ZEROCOPY on a TCP socket; sets the feature bit if it worked. */
 void qio_channel_socket_zerocopy_setup(QIOChannelSocket *sioc);

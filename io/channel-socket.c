@@ -90,6 +90,7 @@ QIOChannelSocket *qio_channel_socket_new_fd(int fd, GError **errp)
     sioc->family = ss.ss_family;
     sioc->listening = acceptconn != 0;
     g_mutex_init(&sioc->zc_lock);
+    sioc->splice_pipe[0] = sioc->splice_pipe[1] = -1;
     sioc->parent.blocking = flags < 0 || !(flags & O_NONBLOCK);
 
     qio_channel_set_feature(&sioc->parent, QIO_CHANNEL_FEATURE_SHUTDOWN);
@@ -630,6 +631,7 @@ static int qio_channel_socket_close(QIOChannel *ioc, GError **errp)
         unlink(sioc->unlink_path);
         g_clear_pointer(&sioc->unlink_path, g_free);
     }
+    qio_channel_socket_splice_cleanup(sioc);
     if (sioc->fd >= 0) {
         int fd = sioc->fd;
 

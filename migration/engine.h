@@ -36,6 +36,8 @@ typedef struct MigrationCounters {
     _Atomic uint64_t precopy_bytes;   /* ... before the VM stopped */
     _Atomic uint64_t downtime_bytes;  /* ... while the VM was stopped */
     _Atomic uint64_t multifd_bytes;   /* ... on multifd channels */
+    /* destination: multifd page bytes spliced into the RAM file */
+    _Atomic uint64_t multifd_spliced_bytes;
     _Atomic uint64_t normal_pages;    /* pages sent/received in full */
     _Atomic uint64_t duplicate_pages; /* zero pages (ZERO records) */
     _Atomic uint64_t remaining;       /* dirty bytes still to send */

@@ -5,6 +5,7 @@
  */
 #include <gio/gio.h>
 
+#include "io/channel-socket.h"
 #include "migration/multifd.h"
 
 /* One iovec per run of contiguous pages, straight from guest RAM. */
@@ -52,6 +53,12 @@ static int nocomp_recv_pages(MultiFDRecvChannel *c, GError **errp)
             last->iov_base = p;
             last->iov_len = TARGET_PAGE_SIZE;
         }
+    }
+    if (c->splice_to_file && c->block->fd >= 0 && c->block->shared) {
+        /* Through the file: no fault and no zeroing of fresh pages. */
+        return qio_channel_socket_readv_to_file(QIO_CHANNEL_SOCKET(c->ioc),
+                                                c->iov, iovcnt, c->block->fd,
+                                                host, c->file_lock, errp);
     }
     /* Straight into guest RAM: no bounce buffer. */
     return qio_channel_readv_all(c->ioc, c->iov, iovcnt, errp);

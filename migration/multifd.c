@@ -550,6 +550,7 @@ struct MultiFDRecvState {
     GMutex lock;
     GCond cond_main;        /* a channel reached SYNC, hit EOF or failed */
     GCond cond_chan;        /* the main stream released a round */
+    GMutex file_lock;       /* see MultiFDRecvChannel.file_lock */
     unsigned int synced;
     uint64_t round;
     bool quit;
@@ -671,6 +672,16 @@ static gpointer multifd_recv_thread(gpointer opaque)
         atomic_fetch_add(&s->counters->multifd_bytes,
                          MULTIFD_PACKET_HEADER_SIZE + payload);
         atomic_fetch_add(&s->counters->normal_pages, c->normal_pages);
+        if (c->splice_to_file) {
+            uint64_t spliced, copied;
+            bool refused;
+
+            qio_channel_socket_get_splice_stats(QIO_CHANNEL_SOCKET(c->ioc),
+                                                &spliced, &copied, &refused);
+            atomic_fetch_add(&s->counters->multifd_spliced_bytes,
+                             spliced - c->spliced_seen);
+            c->spliced_seen = spliced;
+        }
 
         if (c->flags & MULTIFD_FLAG_SYNC) {
             uint64_t round;
@@ -705,6 +716,7 @@ MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
                                      GError **errp)
 {
     MultiFDRecvState *s;
+    bool splice;
 
     if (n == 0 || n > MULTIFD_MAX_CHANNELS) {
         g_set_error(errp, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -728,6 +740,9 @@ MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
     g_mutex_init(&s->lock);
     g_cond_init(&s->cond_main);
     g_cond_init(&s->cond_chan);
+    g_mutex_init(&s->file_lock);
+    /* ZCMIG_RECV_SPLICE=off: always copy into the mapping (A/B runs). */
+    splice = g_strcmp0(g_getenv("ZCMIG_RECV_SPLICE"), "off") != 0;
     s->ch = g_new0(MultiFDRecvChannel, n);
     for (unsigned int i = 0; i < n; i++) {
         MultiFDRecvChannel *c = &s->ch[i];
@@ -739,7 +754,9 @@ MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
             /* Every read asks for exactly what it needs: wait for all. */
             qio_channel_socket_set_recv_waitall(QIO_CHANNEL_SOCKET(c->ioc),
                                                 true);
+            c->splice_to_file = splice;
         }
+        c->file_lock = &s->file_lock;
         if (s->ops->recv_setup && s->ops->recv_setup(c, errp) < 0) {
             multifd_recv_cleanup(s);
             return NULL;
@@ -831,6 +848,7 @@ void multifd_recv_cleanup(MultiFDRecvState *s)
     g_clear_error(&s->err);
     g_cond_clear(&s->cond_main);
     g_cond_clear(&s->cond_chan);
+    g_mutex_clear(&s->file_lock);
     g_mutex_clear(&s->lock);
     g_free(s);
 }

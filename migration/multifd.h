@@ -115,6 +115,14 @@ typedef struct MultiFDRecvChannel {
     uint64_t offset[MULTIFD_PACKET_PAGES];
     struct iovec iov[MULTIFD_PACKET_PAGES];
     void *method_data;
+    /*
+     * Page data may be spliced into the file behind a shared, fd-backed
+     * RAMBlock (qio_channel_socket_readv_to_file()); file_lock, shared by
+     * all channels, serialises their writes to the file.
+     */
+    bool splice_to_file;
+    GMutex *file_lock;
+    uint64_t spliced_seen;       /* splice stats already counted */
 
     /* Protected by the state lock. */
     bool at_sync;                /* holding after a SYNC packet */

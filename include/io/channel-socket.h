@@ -90,4 +90,49 @@ void qio_channel_socket_set_zerocopy_auto_disable(QIOChannelSocket *sioc,
 void qio_channel_socket_set_recv_waitall(QIOChannelSocket *sioc,
                                          bool enabled);
 
+/**
+ * qio_channel_socket_readv_to_file:
+ * @sioc: a connected stream socket channel; one thread reads it
+ * @iov: where the next bytes of the stream go, in stream order; every
+ *       buffer lies inside @map and is filled completely
+ * @niov: number of buffers
+ * @fd: the file that @map is a MAP_SHARED mapping of, from offset 0
+ * @map: that mapping (file offset = address - @map)
+ * @write_lock: optional; held around every write to @fd.  Pass the same
+ *              mutex from every channel writing to the same file: tmpfs
+ *              lets one writer at a time in and its waiters spin, while
+ *              waiters on this mutex sleep
+ * @errp: error location
+ *
+ * Reads exactly the bytes qio_channel_readv_all() would, into the same
+ * places, but moves them with splice() (socket -> private pipe -> @fd)
+ * rather than copying them into the mapping: the filesystem then neither
+ * faults the page in nor zeroes it before it is overwritten, and the only
+ * copy is the kernel's into the file.  When the socket, the pipe or @fd
+ * cannot splice (EINVAL: e.g. hugetlbfs, an O_APPEND file), the bytes
+ * still arrive, through plain reads into @map, and the channel uses plain
+ * reads from then on (see qio_channel_socket_get_splice_stats()).
+ *
+ * Blocks until every byte arrived; a non-blocking socket is polled.
+ * Returns 0, or -1 with @errp set (end of stream: "Unexpected
+ * end-of-file before all data were read"); the stream position is then
+ * unknown, as with qio_channel_readv_all().
+ */
+int qio_channel_socket_readv_to_file(QIOChannelSocket *sioc,
+                                     const struct iovec *iov, size_t niov,
+                                     int fd, const uint8_t *map,
+                                     GMutex *write_lock, GError **errp);
+
+/**
+ * qio_channel_socket_get_splice_stats:
+ * @spliced: bytes qio_channel_socket_readv_to_file() moved with splice()
+ * @copied: bytes it read the plain way because splicing was refused
+ * @refused: whether splicing was refused (all later calls copy)
+ *
+ * Call from the reading thread, or after it stopped.
+ */
+void qio_channel_socket_get_splice_stats(QIOChannelSocket *sioc,
+                                         uint64_t *spliced, uint64_t *copied,
+                                         bool *refused);
+
 #endif /* IO_CHANNEL_SOCKET_H */

@@ -551,6 +551,70 @@ static void test_initial_packet(void)
               "expected 11223344");
 }
 
+/*
+ * Destinations whose RAM is a shared file (memfd, regular file) get the
+ * page data spliced into the file; anonymous RAM, or
+ * ZCMIG_RECV_SPLICE=off, copies into the mapping.  The RAM must arrive
+ * identical either way, and the counter says which path was taken.
+ */
+typedef struct MFFileCase {
+    MTRamKind kind;
+    bool splice_off;
+} MFFileCase;
+
+static MachineState *mf_file_machine_new(MTRamKind kind)
+{
+    MachineState *ms = g_new0(MachineState, 1);
+
+    g_mutex_init(&ms->lock);
+    ms->runstate = RUN_STATE_RUNNING;
+    ms->machine_type = g_strdup("none");
+    ms->ram_blocks = g_ptr_array_new();
+    ms->ram_size = (uint64_t)MF_PAGES * TARGET_PAGE_SIZE;
+    g_ptr_array_add(ms->ram_blocks,
+                    mt_mapped_block_new(kind, ms->ram_size, "test-multifd"));
+    return ms;
+}
+
+static void mf_file_machine_free(MachineState *ms)
+{
+    mt_mapped_block_free(g_ptr_array_index(ms->ram_blocks, 0));
+    g_ptr_array_unref(ms->ram_blocks);
+    g_free(ms->machine_type);
+    g_mutex_clear(&ms->lock);
+    g_free(ms);
+}
+
+static void test_recv_to_file(gconstpointer data)
+{
+    const MFFileCase *fc = data;
+    MachineState *src = mt_machine_new(MF_PAGES);
+    MachineState *dst = mf_file_machine_new(fc->kind);
+    MigrationCounters sc = { 0 };
+    MFDest d = { 0 };
+    MFPair mp;
+    uint64_t nonzero = mt_fill_pattern(src, 7);
+
+    if (fc->splice_off) {
+        g_setenv("ZCMIG_RECV_SPLICE", "off", TRUE);
+    }
+    g_assert_true(mf_connect(&mp, 2, false));
+    mf_migrate(src, dst, &mp, false, &sc, &d);
+    g_unsetenv("ZCMIG_RECV_SPLICE");
+
+    g_assert_cmpuint(d.c.normal_pages, ==, nonzero);
+    if (fc->kind == MT_RAM_ANON || fc->splice_off) {
+        g_assert_cmpuint(d.c.multifd_spliced_bytes, ==, 0);
+    } else {
+        /* Every page of data went through the file. */
+        g_assert_cmpuint(d.c.multifd_spliced_bytes, ==,
+                         nonzero * TARGET_PAGE_SIZE);
+    }
+    mf_close(&mp);
+    mt_machine_free(src);
+    mf_file_machine_free(dst);
+}
+
 int main(int argc, char **argv)
 {
     static const unsigned int counts[] = { 1, 2, 4, 8 };
@@ -568,6 +632,23 @@ int main(int argc, char **argv)
             path = g_strdup_printf("/migration/multifd/roundtrip/%s/%u",
                                    z ? "zerocopy-tcp" : "unix", counts[i]);
             g_test_add_data_func(path, mc, test_roundtrip);
+        }
+    }
+    {
+        static const MFFileCase file_cases[] = {
+            { MT_RAM_MEMFD, false }, { MT_RAM_FILE, false },
+            { MT_RAM_ANON, false }, { MT_RAM_MEMFD, true },
+        };
+        static const char *const names[] = {
+            "memfd", "file", "anon", "memfd-splice-off",
+        };
+
+        for (unsigned int i = 0; i < G_N_ELEMENTS(file_cases); i++) {
+            g_autofree char *path =
+                g_strdup_printf("/migration/multifd/recv-to-file/%s",
+                                names[i]);
+
+            g_test_add_data_func(path, &file_cases[i], test_recv_to_file);
         }
     }
     g_test_add_func("/migration/multifd/zerocopy-auto-disable",
