@@ -42,12 +42,14 @@ struct QIOChannelSocket {
     /*
      * qio_channel_socket_readv_to_file() state, used by the one reader
      * thread only: the private pipe (-1 until first use), its size, the
-     * bytes that went by splice and by plain reads, and whether splicing
-     * was refused (socket, file or pipe) so that plain reads are used.
+     * bytes that went by splice, through the mapping because the write
+     * lock was busy, and by plain reads, and whether splicing was refused
+     * (socket, file or pipe) so that plain reads are used.
      */
     int splice_pipe[2];
     size_t splice_pipe_bytes;
     uint64_t splice_bytes;
+    uint64_t splice_busy_bytes;
     uint64_t splice_copied_bytes;
     bool splice_refused;
 };

@@ -16,6 +16,12 @@
  * drained into the file before more is spliced in: an empty pipe never
  * makes the socket-to-pipe splice wait for room, so a channel can only
  * ever wait for the peer.
+ *
+ * Writes to one tmpfs file are serialised by its inode lock.  Channels
+ * sharing a file share a mutex instead (its waiters would sleep where the
+ * inode lock's spin), and a channel that finds it taken does not wait at
+ * all: it copies that pipe load through the mapping, where page faults
+ * run in parallel with the other channel's writes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,12 +164,23 @@ static ssize_t splice_range(QIOChannelSocket *sioc, int fd,
                         "Unable to read from socket: %s", g_strerror(errno));
             return -1;
         }
-        if (write_lock) {
-            g_mutex_lock(write_lock);
-        }
-        r = splice_pipe_drain(sioc, fd, dst + done - map, dst + done, in);
-        if (write_lock) {
-            g_mutex_unlock(write_lock);
+        if (write_lock && !g_mutex_trylock(write_lock)) {
+            /*
+             * Another channel is writing to the file.  Rather than wait
+             * for it, copy through the mapping: page faults run in
+             * parallel, the file's writers do not.
+             */
+            r = splice_pipe_read(sioc->splice_pipe[0], dst + done, in);
+            if (r == 0) {
+                sioc->splice_busy_bytes += in;
+                done += in;
+                continue;
+            }
+        } else {
+            r = splice_pipe_drain(sioc, fd, dst + done - map, dst + done, in);
+            if (write_lock) {
+                g_mutex_unlock(write_lock);
+            }
         }
         if (r < 0) {
             g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(-r),
@@ -234,10 +251,10 @@ int qio_channel_socket_readv_to_file(QIOChannelSocket *sioc,
 }
 
 void qio_channel_socket_get_splice_stats(QIOChannelSocket *sioc,
-                                         uint64_t *spliced, uint64_t *copied,
-                                         bool *refused)
+                                         QIOChannelSpliceStats *stats)
 {
-    *spliced = sioc->splice_bytes;
-    *copied = sioc->splice_copied_bytes;
-    *refused = sioc->splice_refused;
+    stats->spliced = sioc->splice_bytes;
+    stats->busy = sioc->splice_busy_bytes;
+    stats->copied = sioc->splice_copied_bytes;
+    stats->refused = sioc->splice_refused;
 }

@@ -36,8 +36,11 @@ typedef struct MigrationCounters {
     _Atomic uint64_t precopy_bytes;   /* ... before the VM stopped */
     _Atomic uint64_t downtime_bytes;  /* ... while the VM was stopped */
     _Atomic uint64_t multifd_bytes;   /* ... on multifd channels */
-    /* destination: multifd page bytes spliced into the RAM file */
+    /* destination: multifd page bytes spliced into the RAM file, and
+     * copied into its mapping instead because another channel was
+     * writing to the file at the time */
     _Atomic uint64_t multifd_spliced_bytes;
+    _Atomic uint64_t multifd_splice_busy_bytes;
     _Atomic uint64_t normal_pages;    /* pages sent/received in full */
     _Atomic uint64_t duplicate_pages; /* zero pages (ZERO records) */
     _Atomic uint64_t remaining;       /* dirty bytes still to send */

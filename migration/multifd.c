@@ -673,14 +673,16 @@ static gpointer multifd_recv_thread(gpointer opaque)
                          MULTIFD_PACKET_HEADER_SIZE + payload);
         atomic_fetch_add(&s->counters->normal_pages, c->normal_pages);
         if (c->splice_to_file) {
-            uint64_t spliced, copied;
-            bool refused;
+            QIOChannelSpliceStats st;
 
             qio_channel_socket_get_splice_stats(QIO_CHANNEL_SOCKET(c->ioc),
-                                                &spliced, &copied, &refused);
+                                                &st);
             atomic_fetch_add(&s->counters->multifd_spliced_bytes,
-                             spliced - c->spliced_seen);
-            c->spliced_seen = spliced;
+                             st.spliced - c->spliced_seen);
+            atomic_fetch_add(&s->counters->multifd_splice_busy_bytes,
+                             st.busy - c->busy_seen);
+            c->spliced_seen = st.spliced;
+            c->busy_seen = st.busy;
         }
 
         if (c->flags & MULTIFD_FLAG_SYNC) {

@@ -123,6 +123,7 @@ typedef struct MultiFDRecvChannel {
     bool splice_to_file;
     GMutex *file_lock;
     uint64_t spliced_seen;       /* splice stats already counted */
+    uint64_t busy_seen;
 
     /* Protected by the state lock. */
     bool at_sync;                /* holding after a SYNC packet */

@@ -100,8 +100,9 @@ void qio_channel_socket_set_recv_waitall(QIOChannelSocket *sioc,
  * @map: that mapping (file offset = address - @map)
  * @write_lock: optional; held around every write to @fd.  Pass the same
  *              mutex from every channel writing to the same file: tmpfs
- *              lets one writer at a time in and its waiters spin, while
- *              waiters on this mutex sleep
+ *              lets one writer at a time in and its waiters spin.  A call
+ *              that finds the mutex taken does not wait: it copies that
+ *              part through @map instead (page faults run in parallel)
  * @errp: error location
  *
  * Reads exactly the bytes qio_channel_readv_all() would, into the same
@@ -124,15 +125,24 @@ int qio_channel_socket_readv_to_file(QIOChannelSocket *sioc,
                                      GMutex *write_lock, GError **errp);
 
 /**
- * qio_channel_socket_get_splice_stats:
- * @spliced: bytes qio_channel_socket_readv_to_file() moved with splice()
+ * QIOChannelSpliceStats:
+ * @spliced: bytes qio_channel_socket_readv_to_file() moved into the file
+ *           with splice()
+ * @busy: bytes it copied into the mapping because @write_lock was taken
  * @copied: bytes it read the plain way because splicing was refused
  * @refused: whether splicing was refused (all later calls copy)
  *
- * Call from the reading thread, or after it stopped.
+ * Every byte the function delivered is in exactly one of the counts.
  */
+typedef struct QIOChannelSpliceStats {
+    uint64_t spliced;
+    uint64_t busy;
+    uint64_t copied;
+    bool refused;
+} QIOChannelSpliceStats;
+
+/* Call from the reading thread, or after it stopped. */
 void qio_channel_socket_get_splice_stats(QIOChannelSocket *sioc,
-                                         uint64_t *spliced, uint64_t *copied,
-                                         bool *refused);
+                                         QIOChannelSpliceStats *stats);
 
 #endif /* IO_CHANNEL_SOCKET_H */
