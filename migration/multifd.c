@@ -201,7 +201,11 @@ static int multifd_send_packet(MultiFDSendChannel *c, bool sync,
     c->iov[0].iov_base = p;
     c->iov[0].iov_len = MULTIFD_PACKET_HEADER_SIZE;
 
-    if (s->zerocopy && c->payload) {
+    if (s->zerocopy && !c->zc_given_up && multifd_zerocopy_given_up(c->ioc)) {
+        /* For good: from now on header and pages go in one plain writev. */
+        c->zc_given_up = true;
+    }
+    if (s->zerocopy && c->payload && !c->zc_given_up) {
         /* The header buffer is reused: never hand it to zero copy. */
         if (qio_channel_write_all(c->ioc, p, MULTIFD_PACKET_HEADER_SIZE,
                                   errp) < 0 ||

@@ -86,6 +86,7 @@ typedef struct MultiFDSendChannel {
     /* dirty_sync_count when this channel last counted a missed zero copy */
     uint64_t zc_missed_sync;
     unsigned int zc_probe_sends;
+    bool zc_given_up;            /* the channel dropped zero copy for good */
 
     /*
      * Protected by the state lock.  A channel holds up to two jobs: the
