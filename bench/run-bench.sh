@@ -14,6 +14,9 @@
 #            [--channels "1 2"] [--impls "zcmig qemu copy"] [--out DIR]
 #            [--zero-copy "0 1"] [--alt ZCMIG_BINARY]
 #   --alt adds implementation "alt": another zcmig binary (A/B of a change)
+#   impl "splice": the copy tool receiving with splice() into the file
+#   (copy-tool --splice-recv), the limit for receivers that write through
+#   the file as zcmig's multifd destination does
 #   short (default): 2 GiB, 2 channels, zero copy off/on, 5 repetitions
 #   --full: sizes 256M..8G at 2 channels, channels 1/2/4/8 at 2 GiB, 3 reps
 # Results: bench/results/<timestamp>/ (raw.txt, summary.md, *.png)
@@ -28,7 +31,7 @@ FULL=0
 REPS=
 SIZES=
 CHANNELS=
-IMPLS="zcmig qemu copy"
+IMPLS="zcmig qemu copy splice"
 ZCS="0 1"
 OUT=
 ALT=
@@ -142,8 +145,10 @@ one_run() {
     local impl=$1 size=$2 ch=$3 zc=$4 rep=$5 src=$SHM/zcmig-bench-ram.$$.$2
     local dst=$SHM/zcmig-bench-dst.$$ line bin sp dp zcopt=
     rm -f "$dst" "$TMP"/*.sock
-    if [ "$impl" = copy ]; then
-        line=$("$COPY" run --src "$src" --dst "$dst" -n "$ch") || line="RESULT status=failed"
+    if [ "$impl" = copy ] || [ "$impl" = splice ]; then
+        local how=
+        [ "$impl" = splice ] && how=--splice-recv
+        line=$("$COPY" run --src "$src" --dst "$dst" -n "$ch" $how) || line="RESULT status=failed"
     else
         bin=$ZCMIG
         [ "$impl" = qemu ] && bin=$QEMU
@@ -183,8 +188,8 @@ for item in $PLAN; do
     # Configurations of this point, run in rotating order per repetition.
     configs=()
     for impl in $IMPLS; do
-        if [ "$impl" = copy ]; then
-            configs+=("copy:0")
+        if [ "$impl" = copy ] || [ "$impl" = splice ]; then
+            configs+=("$impl:0")
         else
             for zc in $ZCS; do configs+=("$impl:$zc"); done
         fi

@@ -92,6 +92,7 @@ function val(str, k,   i, n, f, kv) {
 }
 function label(impl, zc) {
     if (impl == "copy") return "copy tool"
+    if (impl == "splice") return "copy tool, splice recv"
     if (impl == "alt") return "alt zcmig" (zc == 1 ? " zero-copy" : "")
     return impl (zc == 1 ? " zero-copy" : "")
 }
@@ -107,7 +108,7 @@ END {
     # sort sizes by GiB, channels numerically
     for (i = 2; i <= ns; i++) { t = sizes[i]; for (j = i - 1; j >= 1 && gib[sizes[j]] > gib[t]; j--) sizes[j + 1] = sizes[j]; sizes[j + 1] = t }
     for (i = 2; i <= nc; i++) { t = chans[i]; for (j = i - 1; j >= 1 && chans[j] + 0 > t + 0; j--) chans[j + 1] = chans[j]; chans[j + 1] = t }
-    na = split("zcmig:0 zcmig:1 alt:0 alt:1 qemu:0 qemu:1 copy:0", all, " ")
+    na = split("zcmig:0 zcmig:1 alt:0 alt:1 qemu:0 qemu:1 copy:0 splice:0", all, " ")
     ni = 0
     for (i = 1; i <= na; i++) if (all[i] in present) impls[++ni] = all[i]
 
@@ -195,7 +196,7 @@ command -v gnuplot >/dev/null || { echo "summarize: no gnuplot, no plots"; exit 
 # Data files for gnuplot: one block per implementation.
 plotdata() {   # $1 = x field (gib|channels), $2 = filter field, $3 = value
     local x=$1 f=$2 v=$3 cfg
-    for cfg in zcmig:0 zcmig:1 qemu:0 qemu:1 copy:0; do
+    for cfg in zcmig:0 zcmig:1 qemu:0 qemu:1 copy:0 splice:0; do
         awk -v I="${cfg%%:*}" -v Z="${cfg##*:}" -v X="$x" -v F="$f" -v V="$v" '
             function val(k,  i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] } return "" }
             val("impl") == I && val("zc") == Z && val(F) == V {
@@ -211,7 +212,7 @@ gnuplot <<EOF
 set terminal pngcairo size 900,560 font "sans,11" noenhanced
 set grid
 set key outside right top
-titles = "zcmig zcmig_zero-copy qemu-7.2 qemu-7.2_zero-copy copy-tool"
+titles = "zcmig zcmig_zero-copy qemu-7.2 qemu-7.2_zero-copy copy-tool copy-tool_splice-recv"
 set output "$DIR/throughput-vs-channels.png"
 set title "Throughput vs multifd channels ($HSIZE RAM, loopback, medians)"
 set xlabel "channels (TCP streams for the copy tool)"
@@ -220,7 +221,7 @@ set logscale x 2
 set xrange [0.8:10]
 set xtics ("1" 1, "2" 2, "4" 4, "8" 8)
 set yrange [0:*]
-plot for [i=0:4] "$DIR/by-channels.dat" index i using 1:3 with linespoints lw 2 title word(titles, i+1)
+plot for [i=0:5] "$DIR/by-channels.dat" index i using 1:3 with linespoints lw 2 title word(titles, i+1)
 set output "$DIR/time-vs-size.png"
 set title "Migration time vs RAM size ($HCH channels, loopback, medians)"
 set xlabel "RAM (GiB)"
@@ -229,12 +230,12 @@ set logscale xy 2
 set xrange [0.2:10]
 set xtics ("0.25" 0.25, "0.5" 0.5, "1" 1, "2" 2, "4" 4, "8" 8)
 set yrange [*:*]
-plot for [i=0:4] "$DIR/by-size.dat" index i using 1:2 with linespoints lw 2 title word(titles, i+1)
+plot for [i=0:5] "$DIR/by-size.dat" index i using 1:2 with linespoints lw 2 title word(titles, i+1)
 set output "$DIR/time-per-gib-vs-size.png"
 set title "Time per GiB vs RAM size ($HCH channels, loopback, medians; flat = scales linearly)"
 set ylabel "ms per GiB"
 unset logscale y
 set yrange [0:*]
-plot for [i=0:4] "$DIR/by-size.dat" index i using 1:(\$2 * 1000 / \$1) with linespoints lw 2 title word(titles, i+1)
+plot for [i=0:5] "$DIR/by-size.dat" index i using 1:(\$2 * 1000 / \$1) with linespoints lw 2 title word(titles, i+1)
 EOF
 echo "summarize: plots in $DIR"

@@ -311,6 +311,45 @@ static void test_early_eof(void)
     qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
 }
 
+/* A reader blocked for data is woken by a shutdown from another thread. */
+static gpointer shutdown_later(gpointer opaque)
+{
+    QIOChannelSocket *server = opaque;
+
+    /* Give the reader time to block; the test passes either way. */
+    g_usleep(100 * 1000);
+    qio_channel_shutdown(QIO_CHANNEL_SOCKET_BASE(server),
+                         QIO_CHANNEL_SHUTDOWN_READ, NULL);
+    return NULL;
+}
+
+static void test_shutdown_wakes_reader(void)
+{
+    QIOChannelSocket *client, *server;
+    g_autofree char *why = NULL;
+    Receiver r = { 0 };
+    TestFile f;
+    GThread *th;
+
+    if (!io_test_tcp_pair("127.0.0.1", &client, &server, &why)) {
+        g_test_skip(why);
+        return;
+    }
+    test_file_open(&f, false);
+    r.sioc = server;
+    r.file = &f;
+    th = g_thread_new("shutdown", shutdown_later, server);
+    io_test_run_with_deadline(receiver_thread, &r, DEADLINE_S);
+    g_thread_join(th);
+    g_assert_cmpint(r.ret, ==, -1);
+    g_assert_error(r.err, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+    g_clear_error(&r.err);
+
+    test_file_close(&f);
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(client));
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+}
+
 /*
  * Two channels write disjoint halves of one file at the same time under
  * a shared lock (what multifd receive threads do).
@@ -408,6 +447,8 @@ int main(int argc, char **argv)
     g_test_add_func("/io/channel/socket/splice/unix-nonblocking",
                     test_unix_nonblocking);
     g_test_add_func("/io/channel/socket/splice/early-eof", test_early_eof);
+    g_test_add_func("/io/channel/socket/splice/shutdown-wakes-reader",
+                    test_shutdown_wakes_reader);
     g_test_add_func("/io/channel/socket/splice/two-channels-one-file",
                     test_two_channels_one_file);
     return g_test_run();
