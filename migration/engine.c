@@ -412,7 +412,8 @@ int migration_incoming_run(MigrationIncomingParams *p, GError **errp)
     qemu_file_set_counters(f, &p->counters->transferred, NULL);
     if (p->n_multifd) {
         mfd = multifd_recv_setup(p->multifd, p->n_multifd, p->main,
-                                 p->ms->ram_blocks, p->counters, errp);
+                                 p->ms->ram_blocks, !p->no_recv_splice,
+                                 p->counters, errp);
         if (!mfd) {
             return -1;
         }

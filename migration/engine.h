@@ -147,6 +147,8 @@ typedef struct MigrationIncomingParams {
     MigrationCounters *counters;
     const MigrationIncomingHooks *hooks;
     void *opaque;
+    /* multifd: never splice page data into file-backed RAM (A/B runs) */
+    bool no_recv_splice;
     RunState global_state;     /* out: run state from the globalstate section */
     bool has_global_state;     /* out */
     char *warning;             /* out: non-fatal remark QEMU would print

@@ -303,6 +303,8 @@ static gpointer migration_incoming_thread(gpointer opaque)
         .counters = &mis->counters,
         .hooks = &migration_incoming_hooks,
         .opaque = mis,
+        /* ZCMIG_RECV_SPLICE=off: copy into the mapping (for A/B runs). */
+        .no_recv_splice = !g_strcmp0(g_getenv("ZCMIG_RECV_SPLICE"), "off"),
     };
     GError *err = NULL;
     bool stalled;

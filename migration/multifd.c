@@ -718,11 +718,10 @@ static gpointer multifd_recv_thread(gpointer opaque)
 
 MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
                                      QIOChannel *main, GPtrArray *blocks,
-                                     MigrationCounters *counters,
+                                     bool splice, MigrationCounters *counters,
                                      GError **errp)
 {
     MultiFDRecvState *s;
-    bool splice;
 
     if (n == 0 || n > MULTIFD_MAX_CHANNELS) {
         g_set_error(errp, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -747,8 +746,6 @@ MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
     g_cond_init(&s->cond_main);
     g_cond_init(&s->cond_chan);
     g_mutex_init(&s->file_lock);
-    /* ZCMIG_RECV_SPLICE=off: always copy into the mapping (A/B runs). */
-    splice = g_strcmp0(g_getenv("ZCMIG_RECV_SPLICE"), "off") != 0;
     s->ch = g_new0(MultiFDRecvChannel, n);
     for (unsigned int i = 0; i < n; i++) {
         MultiFDRecvChannel *c = &s->ch[i];

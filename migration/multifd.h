@@ -175,9 +175,14 @@ void multifd_send_cleanup(MultiFDSendState *s);
 
 /* Destination --------------------------------------------------------- */
 
+/*
+ * Starts one thread per channel.  @splice: page data for shared,
+ * fd-backed RAM blocks may be spliced into the file (see
+ * MultiFDRecvChannel.splice_to_file).  NULL with @errp set on failure.
+ */
 MultiFDRecvState *multifd_recv_setup(QIOChannel **chans, unsigned int n,
                                      QIOChannel *main, GPtrArray *blocks,
-                                     MigrationCounters *counters,
+                                     bool splice, MigrationCounters *counters,
                                      GError **errp);
 /* The barrier at a RAM EOS of the main stream. */
 int multifd_recv_sync(MultiFDRecvState *s, GError **errp);

@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (multifd_recv_initial_packet(ioc, uuid, 1, &id, &err) == 0) {
         g_assert_cmpuint(id, ==, 0);
-        s = multifd_recv_setup(&ioc, 1, main_ioc, ms->ram_blocks, &c, &err);
+        s = multifd_recv_setup(&ioc, 1, main_ioc, ms->ram_blocks, true, &c,
+                               &err);
         g_assert_nonnull(s);
         /* Each round needs one packet of the finite input. */
         while (multifd_recv_sync(s, &err) == 0) {

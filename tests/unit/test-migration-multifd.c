@@ -69,6 +69,7 @@ static void mf_close(MFPair *mp)
 typedef struct MFDest {
     MachineState *ms;
     MFPair *mp;
+    bool no_recv_splice;
     MigrationCounters c;
     int ret;
     GError *err;
@@ -85,6 +86,7 @@ static gpointer mf_dest_thread(gpointer opaque)
     p.multifd = d->mp->dst;
     p.n_multifd = d->mp->n;
     p.counters = &d->c;
+    p.no_recv_splice = d->no_recv_splice;
     p.hooks = &mt_incoming_hooks;
     p.opaque = &h;
     d->ret = migration_incoming_run(&p, &d->err);
@@ -555,7 +557,7 @@ static void test_initial_packet(void)
  * Destinations whose RAM is a shared file (memfd, regular file) get the
  * page data spliced into the file (or copied into the mapping while the
  * other channel writes the file); anonymous RAM, or
- * ZCMIG_RECV_SPLICE=off, copies into the mapping.  The RAM must arrive
+ * no_recv_splice (ZCMIG_RECV_SPLICE=off), copies into the mapping.  The RAM must arrive
  * identical either way, and the counter says which path was taken.
  */
 typedef struct MFFileCase {
@@ -596,12 +598,9 @@ static void test_recv_to_file(gconstpointer data)
     MFPair mp;
     uint64_t nonzero = mt_fill_pattern(src, 7);
 
-    if (fc->splice_off) {
-        g_setenv("ZCMIG_RECV_SPLICE", "off", TRUE);
-    }
+    d.no_recv_splice = fc->splice_off;
     g_assert_true(mf_connect(&mp, 2, false));
     mf_migrate(src, dst, &mp, false, &sc, &d);
-    g_unsetenv("ZCMIG_RECV_SPLICE");
 
     g_assert_cmpuint(d.c.normal_pages, ==, nonzero);
     if (fc->kind == MT_RAM_ANON || fc->splice_off) {
