@@ -129,7 +129,15 @@ void hmp_info_migrate(MachineState *ms, GString *out)
                                (uint64_t)info->cpu_throttle_percentage);
     }
 
-    /* zcmig's addition: what each multifd channel did with zero copy. */
+    /* zcmig's additions: how a destination stored multifd page data... */
+    if (info->has_recv_to_file) {
+        g_string_append_printf(out, "multifd receive into RAM file: %" PRIu64
+                               " kbytes spliced, %" PRIu64 " kbytes copied "
+                               "while the file was busy\n",
+                               info->recv_to_file->spliced >> 10,
+                               info->recv_to_file->copied_busy >> 10);
+    }
+    /* ... and what each multifd channel did with zero copy. */
     for (zc = info->zero_copy_channels; zc; zc = zc->next) {
         ZeroCopyChannelInfo *c = zc->value;
 

@@ -233,6 +233,15 @@ MigrationInfo *qmp_query_migrate(MachineState *ms, GError **errp)
         info->socket_address = l;
     }
     if (mis->status != MIGRATION_STATUS_NONE) {
+        uint64_t spliced = atomic_load(&mis->counters.multifd_spliced_bytes);
+        uint64_t busy = atomic_load(&mis->counters.multifd_splice_busy_bytes);
+
+        if (spliced || busy) {
+            info->has_recv_to_file = true;
+            info->recv_to_file = g_new0(RecvToFileInfo, 1);
+            info->recv_to_file->spliced = spliced;
+            info->recv_to_file->copied_busy = busy;
+        }
         info->has_status = true;
         info->status = mis->status;
         if (mis->status == MIGRATION_STATUS_FAILED && mis->error_desc) {

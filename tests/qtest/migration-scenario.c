@@ -156,6 +156,23 @@ static char *mig_uri(const MigScenario *sc, bool source, const char *file)
     }
 }
 
+/* The destination's recv-to-file member of query-migrate, if present. */
+static bool mig_recv_to_file(MigProc *p, int64_t *spliced, int64_t *busy)
+{
+    JsonNode *r = mig_cmd(p, "{\"execute\": \"query-migrate\"}");
+    JsonObject *o = json_node_get_object(r);
+    bool present = json_object_has_member(o, "recv-to-file");
+
+    if (present) {
+        JsonObject *f = json_object_get_object_member(o, "recv-to-file");
+
+        *spliced = json_object_get_int_member(f, "spliced");
+        *busy = json_object_get_int_member(f, "copied-busy");
+    }
+    json_node_unref(r);
+    return present;
+}
+
 void mig_run_scenario(const MigScenario *sc)
 {
     uint64_t pages = sc->size_kib / 4;
@@ -324,6 +341,26 @@ void mig_run_scenario(const MigScenario *sc)
                 json_object_unref(ev);
             }
             mig_wait_run_state(dst, "running", MIG_TIMEOUT_MS);
+        }
+    }
+
+    /*
+     * Destination: multifd page data for shared file-backed RAM goes
+     * through the file (spliced, or copied into the mapping while another
+     * channel wrote the file); anonymous RAM never reports it.
+     */
+    if (sc->dst == MIG_PEER_ZCMIG) {
+        int64_t spliced = 0, busy = 0;
+        bool expect = sc->channels && sc->backend != MIG_BACKEND_RAM &&
+                      pages > zero_pages;
+
+        g_assert_cmpint(mig_recv_to_file(dst, &spliced, &busy), ==, expect);
+        if (expect) {
+            g_assert_cmpint(spliced, >, 0);
+            if (sc->src == MIG_PEER_ZCMIG) {
+                g_assert_cmpint(spliced + busy, ==,
+                                (int64_t)(pages - zero_pages) * 4096);
+            }
         }
     }
 

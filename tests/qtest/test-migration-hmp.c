@@ -7,12 +7,17 @@
  */
 #include "config-host.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "migration-helpers.h"
 
 #define RAM_ARGS "-m 32M -object memory-backend-ram,id=mem0,size=32M " \
                  "-machine memory-backend=mem0"
+/* A file-backed destination: multifd pages go through the file. */
+#define MEMFD_ARGS "-m 32M -object memory-backend-memfd,id=mem0,size=32M " \
+                   "-machine memory-backend=mem0"
 
 static void assert_contains(const char *hay, const char *needle)
 {
@@ -34,7 +39,9 @@ static char *hmp_ok(MigProc *p, const char *cmd)
 static void test_hmp_migration(void)
 {
     g_autofree char *dst_args = g_strdup_printf("%s -incoming defer",
-                                                RAM_ARGS);
+                                                MEMFD_ARGS);
+    const char *line;
+    uint64_t spliced_kb, busy_kb;
     g_autofree char *out = NULL, *cmd = NULL, *sum = NULL, *dsum = NULL;
     bool zc = mig_have_zerocopy();
     int port = mig_free_port();
@@ -106,6 +113,21 @@ static void test_hmp_migration(void)
             assert_contains(out, "(disabled)");
         }
     }
+    g_clear_pointer(&out, g_free);
+
+    /* the destination says how the 16 MiB of pages reached its file */
+    out = hmp_ok(dst, "info migrate");
+    line = strstr(out, "multifd receive into RAM file: ");
+    if (!line) {
+        g_error("no receive-into-file line in:\n%s", out);
+    }
+    g_assert_cmpint(sscanf(line, "multifd receive into RAM file: %" SCNu64
+                           " kbytes spliced, %" SCNu64 " kbytes copied while "
+                           "the file was busy", &spliced_kb, &busy_kb), ==, 2);
+    g_assert_cmpuint(spliced_kb, >, 0);
+    /* each count is rounded down to a KiB on its own */
+    g_assert_cmpuint(spliced_kb + busy_kb, >=, 16383);
+    g_assert_cmpuint(spliced_kb + busy_kb, <=, 16384);
     g_clear_pointer(&out, g_free);
 
     out = mig_hmp(src, "migrate_continue pre-switchover");
