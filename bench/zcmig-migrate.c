@@ -399,9 +399,10 @@ static void zc_totals(JsonObject *info, ZcTotals *z)
     }
 }
 
-static void print_summary(JsonObject *info, const ZcTotals *z,
-                          double wall_s)
+static void print_summary(JsonObject *info, JsonObject *dinfo,
+                          const ZcTotals *z, double wall_s)
 {
+    JsonObject *rtf = obj_member(dinfo, "recv-to-file");
     JsonObject *ram = obj_member(info, "ram");
     gint64 transferred = int_member(ram, "transferred");
 
@@ -445,6 +446,13 @@ static void print_summary(JsonObject *info, const ZcTotals *z,
                    "case on loopback: the data is\n      delivered to a "
                    "local socket); the CPU saving needs a real NIC.\n");
         }
+    }
+    if (rtf) {
+        printf("destination     : %.1f MiB of page data spliced into the RAM "
+               "file, %.1f MiB copied\n                  into its mapping "
+               "while another channel wrote the file\n",
+               int_member(rtf, "spliced") / 1048576.0,
+               int_member(rtf, "copied-busy") / 1048576.0);
     }
 }
 
@@ -549,7 +557,7 @@ static int run(Options *o, const char *src_path, const char *dst_path)
         goto out;
     }
     if (!o->quiet) {
-        print_summary(io, &z, wall);
+        print_summary(io, json_node_get_object(dinfo), &z, wall);
     }
     /* The result line first: verification must not delay the figures. */
     printf("RESULT tool=%s status=completed channels=%d zero_copy=%d "
