@@ -195,7 +195,7 @@ static void test_roundtrip(gconstpointer data)
 }
 
 /*
- * Zero copy over loopback: the kernel copies every send, so each channel
+ * Zero copy over loopback: the kernel copies every send, so a channel
  * gives zero copy up after its early probe flushes (3 x 8 packets) and
  * sends the rest normally; the data still arrives intact.
  */
@@ -208,6 +208,7 @@ static void test_zerocopy_auto_disable(void)
     MFDest d = { 0 };
     MFPair mp;
     uint64_t zc_bytes = 0;
+    unsigned int disabled = 0;
 
     mt_fill_pattern(src, 7);
     if (!mf_connect(&mp, channels, true)) {
@@ -223,14 +224,24 @@ static void test_zerocopy_auto_disable(void)
         QIOChannelZerocopyStats st;
 
         g_assert_true(qio_channel_get_zerocopy_stats(mp.src[i], &st));
-        g_assert_true(st.zerocopy_disabled);
-        /* Three probe flushes of 8 packets (a packet may take 2 sends). */
-        g_assert_cmpuint(st.queued, >=, 3 * 8);
-        g_assert_cmpuint(st.queued, <=, 2 * 3 * 8);
         g_assert_cmpuint(st.completed, ==, st.queued);
         g_assert_cmpuint(st.copied, ==, st.queued);
+        if (st.zerocopy_disabled) {
+            /* Three probe flushes of 8 packets (a packet may take 2 sends). */
+            g_assert_cmpuint(st.queued, >=, 3 * 8);
+            g_assert_cmpuint(st.queued, <=, 2 * 3 * 8);
+            disabled++;
+        } else {
+            /*
+             * Jobs go to whichever channel is free: on a loaded machine
+             * one channel may get fewer than the 24 packets of the probes.
+             */
+            g_assert_cmpuint(st.queued, <, 2 * 3 * 8);
+        }
         zc_bytes += st.bytes;
     }
+    /* 96 packets per channel on average: at least one got through. */
+    g_assert_cmpuint(disabled, >=, 1);
     /* Almost everything went with plain sends. */
     g_assert_cmpuint(zc_bytes, <=,
                      (uint64_t)channels * 3 * 8 * 128 * TARGET_PAGE_SIZE);

@@ -18,7 +18,8 @@
 
 /* zcmig additions, documented in the schema. */
 static const char *const extension_members[] = {
-    "multifd-zerocopy", "zero-copy-channels", "x-stall-timeout", NULL,
+    "multifd-zerocopy", "zero-copy-channels", "x-stall-timeout",
+    "recv-to-file", NULL,
 };
 
 typedef struct Cmp {
