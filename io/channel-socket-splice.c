@@ -184,7 +184,7 @@ static ssize_t splice_range(QIOChannelSocket *sioc, int fd,
         }
         if (r < 0) {
             g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(-r),
-                        "Unable to write received data to the file: %s",
+                        "Unable to store received data: %s",
                         g_strerror(-r));
             return -1;
         }
