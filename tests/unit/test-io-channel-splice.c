@@ -192,68 +192,83 @@ static void run_one(QIOChannelSocket *client, QIOChannelSocket *server,
     g_thread_join(th);
 }
 
+/* A TCP loopback pair and a fresh file: what most cases start from. */
+typedef struct Fixture {
+    QIOChannelSocket *client;
+    QIOChannelSocket *server;
+    TestFile f;
+} Fixture;
+
+/* False (test skipped) when TCP loopback is not available. */
+static bool fixture_open(Fixture *fx, bool append)
+{
+    g_autofree char *why = NULL;
+
+    if (!io_test_tcp_pair("127.0.0.1", &fx->client, &fx->server, &why)) {
+        g_test_skip(why);
+        return false;
+    }
+    test_file_open(&fx->f, append);
+    return true;
+}
+
+static void fixture_close(Fixture *fx)
+{
+    test_file_close(&fx->f);
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(fx->client));
+    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(fx->server));
+}
+
 static void test_splice_to_memfd(void)
 {
-    QIOChannelSocket *client, *server;
-    g_autofree char *why = NULL;
+    Fixture fx;
     Receiver r = { 0 };
-    TestFile f;
     QIOChannelSpliceStats st;
 
-    if (!io_test_tcp_pair("127.0.0.1", &client, &server, &why)) {
-        g_test_skip(why);
+    if (!fixture_open(&fx, false)) {
         return;
     }
-    test_file_open(&f, false);
-    run_one(client, server, &f, 11, false, &r);
+    run_one(fx.client, fx.server, &fx.f, 11, false, &r);
     g_assert_no_error(r.err);
     g_assert_cmpint(r.ret, ==, 0);
-    check_file(&f, 11);
-    qio_channel_socket_get_splice_stats(server, &st);
+    check_file(&fx.f, 11);
+    qio_channel_socket_get_splice_stats(fx.server, &st);
     g_assert_false(st.refused);
     g_assert_cmpuint(st.spliced, ==, ranges_total());
     g_assert_cmpuint(st.copied, ==, 0);
     g_assert_cmpuint(st.busy, ==, 0);
 
     /* A second call on the same channel reuses its pipe. */
-    memset(f.map, 0, FILE_BYTES);
-    run_one(client, server, &f, 12, false, &r);
+    memset(fx.f.map, 0, FILE_BYTES);
+    run_one(fx.client, fx.server, &fx.f, 12, false, &r);
     g_assert_no_error(r.err);
-    check_file(&f, 12);
-    qio_channel_socket_get_splice_stats(server, &st);
+    check_file(&fx.f, 12);
+    qio_channel_socket_get_splice_stats(fx.server, &st);
     g_assert_cmpuint(st.spliced, ==, 2 * ranges_total());
 
-    test_file_close(&f);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(client));
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    fixture_close(&fx);
 }
 
 /* O_APPEND: splice() says EINVAL after the first bytes left the socket. */
 static void test_refused_falls_back(void)
 {
-    QIOChannelSocket *client, *server;
-    g_autofree char *why = NULL;
+    Fixture fx;
     Receiver r = { 0 };
-    TestFile f;
     QIOChannelSpliceStats st;
 
-    if (!io_test_tcp_pair("127.0.0.1", &client, &server, &why)) {
-        g_test_skip(why);
+    if (!fixture_open(&fx, true)) {
         return;
     }
-    test_file_open(&f, true);
-    run_one(client, server, &f, 21, false, &r);
+    run_one(fx.client, fx.server, &fx.f, 21, false, &r);
     g_assert_no_error(r.err);
     g_assert_cmpint(r.ret, ==, 0);
-    check_file(&f, 21);
-    qio_channel_socket_get_splice_stats(server, &st);
+    check_file(&fx.f, 21);
+    qio_channel_socket_get_splice_stats(fx.server, &st);
     g_assert_true(st.refused);
     g_assert_cmpuint(st.spliced, ==, 0);
     g_assert_cmpuint(st.copied, ==, ranges_total());
 
-    test_file_close(&f);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(client));
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    fixture_close(&fx);
 }
 
 /* UNIX stream sockets splice too; a non-blocking reader is polled. */
@@ -289,26 +304,20 @@ static void test_unix_nonblocking(void)
 /* The peer goes away half way: a named error, no hang. */
 static void test_early_eof(void)
 {
-    QIOChannelSocket *client, *server;
-    g_autofree char *why = NULL;
+    Fixture fx;
     Receiver r = { 0 };
-    TestFile f;
 
-    if (!io_test_tcp_pair("127.0.0.1", &client, &server, &why)) {
-        g_test_skip(why);
+    if (!fixture_open(&fx, false)) {
         return;
     }
-    test_file_open(&f, false);
-    run_one(client, server, &f, 41, true, &r);
+    run_one(fx.client, fx.server, &fx.f, 41, true, &r);
     g_assert_cmpint(r.ret, ==, -1);
     g_assert_error(r.err, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
     g_assert_cmpstr(r.err->message, ==,
                     "Unexpected end-of-file before all data were read");
     g_clear_error(&r.err);
 
-    test_file_close(&f);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(client));
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    fixture_close(&fx);
 }
 
 /* A reader blocked for data is woken by a shutdown from another thread. */
@@ -325,29 +334,23 @@ static gpointer shutdown_later(gpointer opaque)
 
 static void test_shutdown_wakes_reader(void)
 {
-    QIOChannelSocket *client, *server;
-    g_autofree char *why = NULL;
+    Fixture fx;
     Receiver r = { 0 };
-    TestFile f;
     GThread *th;
 
-    if (!io_test_tcp_pair("127.0.0.1", &client, &server, &why)) {
-        g_test_skip(why);
+    if (!fixture_open(&fx, false)) {
         return;
     }
-    test_file_open(&f, false);
-    r.sioc = server;
-    r.file = &f;
-    th = g_thread_new("shutdown", shutdown_later, server);
+    r.sioc = fx.server;
+    r.file = &fx.f;
+    th = g_thread_new("shutdown", shutdown_later, fx.server);
     io_test_run_with_deadline(receiver_thread, &r, DEADLINE_S);
     g_thread_join(th);
     g_assert_cmpint(r.ret, ==, -1);
     g_assert_error(r.err, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
     g_clear_error(&r.err);
 
-    test_file_close(&f);
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(client));
-    qio_channel_unref(QIO_CHANNEL_SOCKET_BASE(server));
+    fixture_close(&fx);
 }
 
 /*
