@@ -22,6 +22,12 @@
 
 #define RAM_ARGS "-m 32M -object memory-backend-ram,id=mem0,size=32M " \
                  "-machine memory-backend=mem0"
+/*
+ * The destination's RAM is a shared memfd: multifd page data is then
+ * spliced into it, so every failure below also hits that receive path.
+ */
+#define DST_RAM_ARGS "-m 32M -object memory-backend-memfd,id=mem0,size=32M " \
+                     "-machine memory-backend=mem0"
 
 typedef struct Pair {
     MigProc *src, *dst;
@@ -67,7 +73,8 @@ static void pair_start(Pair *pp, const char *src_extra, const char *dst_extra)
 {
     g_autofree char *sa = g_strdup_printf("%s %s", RAM_ARGS,
                                           src_extra ? src_extra : "");
-    g_autofree char *da = g_strdup_printf("%s -incoming defer %s", RAM_ARGS,
+    g_autofree char *da = g_strdup_printf("%s -incoming defer %s",
+                                          DST_RAM_ARGS,
                                           dst_extra ? dst_extra : "");
 
     pp->dst = mig_proc_start("dst", false, da);
