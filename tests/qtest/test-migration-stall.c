@@ -26,6 +26,9 @@
 /* Large enough that the socket buffers fill long before the end. */
 #define RAM_ARGS "-m 128M -object memory-backend-ram,id=mem0,size=128M " \
                  "-machine memory-backend=mem0"
+/* A memfd destination: multifd data is spliced, and must stall-fail too. */
+#define DST_RAM_ARGS "-m 128M -object memory-backend-memfd,id=mem0," \
+                     "size=128M -machine memory-backend=mem0"
 /* The watchdog must have acted well within this. */
 #define STALL_DEADLINE_MS 30000
 
@@ -62,7 +65,8 @@ static MigProc *source_start(char **sum)
 
 static MigProc *destination_start(void)
 {
-    MigProc *p = mig_proc_start("dst", false, RAM_ARGS " -incoming defer");
+    MigProc *p = mig_proc_start("dst", false,
+                                DST_RAM_ARGS " -incoming defer");
 
     caps(p, "events", true);
     return p;
