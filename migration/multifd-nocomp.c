@@ -54,8 +54,14 @@ static int nocomp_recv_pages(MultiFDRecvChannel *c, GError **errp)
             last->iov_len = TARGET_PAGE_SIZE;
         }
     }
-    if (c->splice_to_file && c->block->fd >= 0 && c->block->shared) {
-        /* Through the file: no fault and no zeroing of fresh pages. */
+    /*
+     * Through the file: no fault and no zeroing of fresh pages.  Not for
+     * preallocated RAM, whose pages are all there and mapped already: a
+     * plain copy into the mapping is then cheaper than going through the
+     * file (2 GiB: destination CPU 0.21-0.25 s instead of 0.39-0.41 s).
+     */
+    if (c->splice_to_file && c->block->fd >= 0 && c->block->shared &&
+        !c->block->prealloc) {
         return qio_channel_socket_readv_to_file(QIO_CHANNEL_SOCKET(c->ioc),
                                                 c->iov, iovcnt, c->block->fd,
                                                 host, c->file_lock, errp);

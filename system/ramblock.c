@@ -185,6 +185,7 @@ RAMBlock *ram_block_new(const char *idstr, uint64_t size,
     if (prealloc && !ram_block_prealloc(rb, errp)) {
         return NULL;
     }
+    rb->prealloc = prealloc;
     return g_steal_pointer(&rb);
 }
 

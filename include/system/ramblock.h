@@ -34,6 +34,8 @@ typedef struct RAMBlock {
     RAMBlockBackend backend;
     int fd;               /* backing fd (file, memfd) or -1 */
     bool shared;          /* MAP_SHARED */
+    bool prealloc;        /* every page was allocated and mapped writable
+                             at creation (prealloc=on) */
     char *mem_path;       /* file backend only */
 } RAMBlock;
 

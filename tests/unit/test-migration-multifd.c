@@ -567,13 +567,14 @@ static void test_initial_packet(void)
 /*
  * Destinations whose RAM is a shared file (memfd, regular file) get the
  * page data spliced into the file (or copied into the mapping while the
- * other channel writes the file); anonymous RAM, or
+ * other channel writes the file); anonymous RAM, preallocated RAM, or
  * no_recv_splice (ZCMIG_RECV_SPLICE=off), copies into the mapping.  The RAM must arrive
  * identical either way, and the counter says which path was taken.
  */
 typedef struct MFFileCase {
     MTRamKind kind;
     bool splice_off;
+    bool prealloc;       /* destination RAM populated and marked so */
 } MFFileCase;
 
 static MachineState *mf_file_machine_new(MTRamKind kind)
@@ -604,17 +605,23 @@ static void test_recv_to_file(gconstpointer data)
     const MFFileCase *fc = data;
     MachineState *src = mt_machine_new(MF_PAGES);
     MachineState *dst = mf_file_machine_new(fc->kind);
+    RAMBlock *drb = mt_ram(dst);
     MigrationCounters sc = { 0 };
     MFDest d = { 0 };
     MFPair mp;
     uint64_t nonzero = mt_fill_pattern(src, 7);
 
     d.no_recv_splice = fc->splice_off;
+    if (fc->prealloc) {
+        /* What prealloc=on does: every page allocated and mapped. */
+        memset(drb->host, 0, drb->used_length);
+        drb->prealloc = true;
+    }
     g_assert_true(mf_connect(&mp, 2, false));
     mf_migrate(src, dst, &mp, false, &sc, &d);
 
     g_assert_cmpuint(d.c.normal_pages, ==, nonzero);
-    if (fc->kind == MT_RAM_ANON || fc->splice_off) {
+    if (fc->kind == MT_RAM_ANON || fc->splice_off || fc->prealloc) {
         g_assert_cmpuint(d.c.multifd_spliced_bytes, ==, 0);
         g_assert_cmpuint(d.c.multifd_splice_busy_bytes, ==, 0);
     } else {
@@ -654,11 +661,12 @@ int main(int argc, char **argv)
     }
     {
         static const MFFileCase file_cases[] = {
-            { MT_RAM_MEMFD, false }, { MT_RAM_FILE, false },
-            { MT_RAM_ANON, false }, { MT_RAM_MEMFD, true },
+            { MT_RAM_MEMFD, false, false }, { MT_RAM_FILE, false, false },
+            { MT_RAM_ANON, false, false }, { MT_RAM_MEMFD, true, false },
+            { MT_RAM_MEMFD, false, true },
         };
         static const char *const names[] = {
-            "memfd", "file", "anon", "memfd-splice-off",
+            "memfd", "file", "anon", "memfd-splice-off", "memfd-prealloc",
         };
 
         for (unsigned int i = 0; i < G_N_ELEMENTS(file_cases); i++) {
