@@ -202,9 +202,12 @@ static JsonNode *qemu_schema(void)
                                                   "qemu-system-x86_64");
     g_autoptr(GError) err = NULL;
     g_autoptr(GSubprocess) proc = NULL;
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
-    guint i;
+    g_autoptr(GDataInputStream) dout = NULL;
+    static const char ask[] = "{\"execute\":\"qmp_capabilities\"}\n"
+                              "{\"execute\":\"query-qmp-schema\"}\n";
+    static const char quit[] = "{\"execute\":\"quit\"}\n";
+    GOutputStream *in;
+    char *line;
 
     if (!bin) {
         return NULL;
@@ -215,23 +218,36 @@ static JsonNode *qemu_schema(void)
                             bin, "-M", "none", "-nodefaults",
                             "-display", "none", "-qmp", "stdio", NULL);
     g_assert_no_error(err);
-    /* QEMU quits on 'quit' (and on EOF), so this cannot hang. */
-    g_subprocess_communicate_utf8(proc,
-                                  "{\"execute\":\"qmp_capabilities\"}\n"
-                                  "{\"execute\":\"query-qmp-schema\"}\n"
-                                  "{\"execute\":\"quit\"}\n",
-                                  NULL, &out, NULL, &err);
+    in = g_subprocess_get_stdin_pipe(proc);
+    dout = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+    /*
+     * Ask for the schema and read replies until it has arrived whole; only
+     * then say quit.  Sending quit at once let QEMU exit with the tail of
+     * its ~100 KiB reply still in its output buffer when the reader was
+     * slow (a loaded machine): a truncated line.
+     */
+    g_assert_true(g_output_stream_write_all(in, ask, strlen(ask), NULL, NULL,
+                                            &err));
     g_assert_no_error(err);
-    lines = g_strsplit(out, "\n", -1);
-    for (i = 0; lines[i]; i++) {
-        if (g_str_has_prefix(lines[i], "{\"return\": [")) {
+    /* If QEMU dies, its standard output ends and so does this loop. */
+    while ((line = g_data_input_stream_read_line(dout, NULL, NULL, &err))) {
+        if (g_str_has_prefix(line, "{\"return\": [")) {
             g_autoptr(JsonParser) p = json_parser_new();
+            JsonNode *schema;
 
-            g_assert_true(json_parser_load_from_data(p, lines[i], -1, &err));
-            return json_node_copy(json_object_get_member(
+            g_assert_true(json_parser_load_from_data(p, line, -1, &err));
+            schema = json_node_copy(json_object_get_member(
                 json_node_get_object(json_parser_get_root(p)), "return"));
+            g_free(line);
+            g_output_stream_write_all(in, quit, strlen(quit), NULL, NULL,
+                                      NULL);
+            g_output_stream_close(in, NULL, NULL);
+            g_subprocess_wait(proc, NULL, NULL);
+            return schema;
         }
+        g_free(line);
     }
+    g_assert_no_error(err);
     g_assert_not_reached();
 }
 
